@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+
+namespace MultiSocket;
+
+/// <summary>
+/// Decodes native frames arriving on one pipe from a <see cref="ReadOnlySequence{T}"/>, whatever the segment and read
+/// boundaries. A decoded message is the message as the receiving node sees it: its source path starts with this
+/// pipe's id, its ttl is one less, and a to-destination message has dropped the first destination id (the previous
+/// node's own pipe).
+/// </summary>
+/// <remarks>
+/// Stateful: once a frame's header and paths are in, its content is copied into the message's pooled buffer as it
+/// arrives and consumed from the input, so a frame larger than the transport's buffers never stalls the stream.
+/// Not thread-safe: one decoder per pipe, used by its read loop.
+/// </remarks>
+public sealed class FrameDecoder : IDisposable
+{
+    private readonly uint _pipeId;
+    private readonly uint _maxContentLength;
+    private Message? _pending;
+    private int _filled;
+
+    /// <summary>Creates a decoder for the pipe <paramref name="pipeId"/>.</summary>
+    /// <param name="pipeId">This pipe's id, put first in every decoded message's source path.</param>
+    /// <param name="maxContentLength">The largest content accepted; 0 for no limit.</param>
+    public FrameDecoder(uint pipeId, uint maxContentLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(pipeId);
+        _pipeId = pipeId;
+        _maxContentLength = maxContentLength;
+    }
+
+    /// <summary>True while a frame has started but its content has not all arrived.</summary>
+    public bool HasPartialFrame => _pending is not null;
+
+    /// <summary>
+    /// Decodes the next message from <paramref name="buffer"/>, slicing off what it consumed. Returns false when more
+    /// bytes are needed; what is left in <paramref name="buffer"/> must be presented again with the bytes that follow.
+    /// </summary>
+    /// <exception cref="FrameException">The frame is malformed or its content is over the limit.</exception>
+    public bool TryDecode(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out Message? message)
+    {
+        message = null;
+        if (_pending is null && !TryStartFrame(ref buffer))
+        {
+            return false;
+        }
+
+        var pending = _pending!;
+        int missing = pending.Length - _filled;
+        if (missing > 0)
+        {
+            int take = (int)Math.Min(missing, buffer.Length);
+            buffer.Slice(0, take).CopyTo(pending.WritableContent.Span[_filled..]);
+            buffer = buffer.Slice(take);
+            _filled += take;
+            if (take < missing)
+            {
+                return false;
+            }
+        }
+
+        message = pending;
+        _pending = null;
+        _filled = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// Checks, at end of stream, that no frame was cut short.
+    /// </summary>
+    /// <exception cref="FrameException">The stream ended inside a frame.</exception>
+    public void Complete(in ReadOnlySequence<byte> remaining)
+    {
+        if (_pending is not null || !remaining.IsEmpty)
+        {
+            throw new FrameException(
+                FrameError.Truncated,
+                $"The stream ended inside a frame ({(_pending is null ? remaining.Length : _filled)} bytes of it received).");
+        }
+    }
+
+    /// <summary>Returns the buffer of a partly received frame to its pool.</summary>
+    public void Dispose()
+    {
+        _pending?.Dispose();
+        _pending = null;
+    }
+
+    private bool TryStartFrame(ref ReadOnlySequence<byte> buffer)
+    {
+        if (!FrameHeader.TryRead(buffer, out var header))
+        {
+            return false;
+        }
+
+        Validate(header);
+        long prefix = FrameHeader.Size + header.PathsSize;
+        if (buffer.Length < prefix)
+        {
+            return false;
+        }
+
+        var reader = new SequenceReader<byte>(buffer);
+        reader.Advance(FrameHeader.Size);
+        var source = MessagePath.Read(ref reader, header.Hops, _pipeId);
+        var destination = MessagePath.Empty;
+        if (header.Distance > 0)
+        {
+            // The first destination id is the previous node's own pipe: it has been used.
+            reader.Advance(4);
+            destination = MessagePath.Read(ref reader, header.Distance - 1);
+        }
+
+        var msg = Message.Rent((int)header.Length);
+        msg.SendType = header.SendType;
+        msg.Flags = header.Flags;
+        msg.Ttl = header.Ttl == 0 ? (byte)0 : (byte)(header.Ttl - 1);
+        msg.Source = source;
+        msg.Destination = destination;
+        buffer = buffer.Slice(prefix);
+        _pending = msg;
+        _filled = 0;
+        return true;
+    }
+
+    private void Validate(in FrameHeader header)
+    {
+        if (_maxContentLength != 0 && header.Length > _maxContentLength)
+        {
+            throw new FrameException(
+                FrameError.ContentTooLong,
+                $"Frame content of {header.Length} bytes exceeds the receive limit of {_maxContentLength} bytes.");
+        }
+
+        if (header.Length > Array.MaxLength)
+        {
+            throw new FrameException(FrameError.ContentTooLong, $"Frame content of {header.Length} bytes is larger than .NET can hold.");
+        }
+
+        if ((byte)header.SendType == 3)
+        {
+            throw new FrameException(FrameError.InvalidSendType, "Frame has send type 3, which is not defined.");
+        }
+
+        if (header.SendType == SendType.ToDestination ? header.Distance == 0 : header.Distance != 0)
+        {
+            throw new FrameException(
+                FrameError.InvalidPath,
+                $"Frame of send type {header.SendType} has a destination of {header.Distance} ids.");
+        }
+
+        if (header.Hops == MessagePath.MaxLength)
+        {
+            throw new FrameException(FrameError.InvalidPath, "Frame has already taken 255 hops; its source path cannot grow.");
+        }
+    }
+}

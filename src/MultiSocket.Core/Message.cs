@@ -1,0 +1,178 @@
+using System.Buffers;
+using System.Text;
+using MultiSocket.Internal;
+
+namespace MultiSocket;
+
+/// <summary>
+/// One message: the wire meta (send type, flags, ttl), the <see cref="Source"/> and <see cref="Destination"/> paths,
+/// and the <see cref="Content"/> bytes in a pooled buffer.
+/// </summary>
+/// <remarks>
+/// <para>A message has exactly one owner. A received message belongs to whoever received it, who must
+/// <see cref="Dispose"/> it when done, which returns its buffer (and the message object itself) to a pool. A
+/// message handed to <see cref="Socket.SendMessageAsync"/> now belongs to the socket. Do not touch a message
+/// after disposing it or handing it on: the object may already carry another message.</para>
+/// <para>Paths are values (<see cref="MessagePath"/>) and stay valid after the message is disposed.</para>
+/// </remarks>
+public sealed class Message : IDisposable
+{
+    private static readonly ObjectPool<Message> Pool = new(() => new Message(), 1024);
+
+    private byte[] _buffer = [];
+    private int _length;
+    private int _refCount;
+
+    private Message()
+    {
+    }
+
+    /// <summary>How the sending socket chooses pipes for this message.</summary>
+    public SendType SendType { get; set; }
+
+    /// <summary>Flags other than the send type.</summary>
+    public MessageFlags Flags { get; set; }
+
+    /// <summary>Hops the message may still take; a message whose ttl reached 0 is not forwarded.</summary>
+    public byte Ttl { get; set; }
+
+    /// <summary>The pipes the message came through, nearest first; reply with <c>SendToAsync(msg.Source, …)</c>.</summary>
+    public MessagePath Source { get; set; }
+
+    /// <summary>The pipes the message still has to take, next hop first (only for <see cref="SendType.ToDestination"/>).</summary>
+    public MessagePath Destination { get; set; }
+
+    /// <summary>Number of ids in <see cref="Source"/> (the wire's hops field).</summary>
+    public int Hops => Source.Count;
+
+    /// <summary>Number of ids in <see cref="Destination"/> (the wire's distance field).</summary>
+    public int Distance => Destination.Count;
+
+    /// <summary>The id of the local pipe the message arrived on (the first id of <see cref="Source"/>), or 0.</summary>
+    public uint PipeId => Source.First;
+
+    /// <summary>The content bytes. Valid until the message is disposed.</summary>
+    public ReadOnlyMemory<byte> Content => new(_buffer, 0, _length);
+
+    /// <summary>The content bytes, writable: for filling a message made with <see cref="Create(int, SendType)"/>.</summary>
+    public Memory<byte> WritableContent => new(_buffer, 0, _length);
+
+    /// <summary>Content length in bytes.</summary>
+    public int Length => _length;
+
+    /// <summary>
+    /// For raw pipes: true for the empty message that announces end of stream (as opposed to the empty message
+    /// that announces a new connection, which carries <see cref="MessageFlags.Control"/>).
+    /// </summary>
+    public bool IsEndOfStream => (Flags & MessageFlags.Raw) != 0 && (Flags & MessageFlags.Control) == 0 && _length == 0;
+
+    /// <summary>Creates a message holding a copy of <paramref name="content"/> in a pooled buffer.</summary>
+    /// <param name="content">The bytes to copy.</param>
+    /// <param name="sendType">The send type; <see cref="SendType.ToOne"/> by default.</param>
+    /// <param name="ttl">The initial ttl (default 16).</param>
+    public static Message Create(ReadOnlySpan<byte> content, SendType sendType = SendType.ToOne, byte ttl = SocketOptions.DefaultSendTtl)
+    {
+        var msg = Rent(content.Length);
+        content.CopyTo(msg._buffer);
+        msg.SendType = sendType;
+        msg.Ttl = ttl;
+        return msg;
+    }
+
+    /// <summary>Creates a message holding the UTF-8 bytes of <paramref name="text"/>.</summary>
+    public static Message Create(string text, SendType sendType = SendType.ToOne)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var msg = Rent(Encoding.UTF8.GetByteCount(text));
+        Encoding.UTF8.GetBytes(text, msg._buffer);
+        msg.SendType = sendType;
+        return msg;
+    }
+
+    /// <summary>
+    /// Creates a message with <paramref name="length"/> bytes of content to be filled through
+    /// <see cref="WritableContent"/> (saves a copy when the caller produces the bytes itself).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative.</exception>
+    public static Message Create(int length, SendType sendType = SendType.ToOne)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var msg = Rent(length);
+        msg.SendType = sendType;
+        return msg;
+    }
+
+    internal static Message Rent(int length)
+    {
+        var msg = Pool.Rent();
+        msg._buffer = length == 0 ? [] : ArrayPool<byte>.Shared.Rent(length);
+        msg._length = length;
+        msg._refCount = 1;
+        msg.Ttl = SocketOptions.DefaultSendTtl;
+        return msg;
+    }
+
+    /// <summary>The content decoded as UTF-8 (for text protocols, logs and tests).</summary>
+    public string ContentAsString() => Encoding.UTF8.GetString(_buffer, 0, _length);
+
+    /// <summary>An independent copy of this message (meta, paths and content).</summary>
+    public Message Clone()
+    {
+        var copy = Rent(_length);
+        _buffer.AsSpan(0, _length).CopyTo(copy._buffer);
+        copy.SendType = SendType;
+        copy.Flags = Flags;
+        copy.Ttl = Ttl;
+        copy.Source = Source;
+        copy.Destination = Destination;
+        return copy;
+    }
+
+    /// <summary>Shortens the content to its first <paramref name="length"/> bytes.</summary>
+    public void Truncate(int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _length);
+        _length = length;
+    }
+
+    /// <summary>True while more than one party holds this message (a send to several pipes).</summary>
+    internal bool IsShared => Volatile.Read(ref _refCount) > 1;
+
+    /// <summary>Adds an owner; each owner calls <see cref="Dispose"/> once.</summary>
+    internal void AddRef() => Interlocked.Increment(ref _refCount);
+
+    /// <summary>Releases this owner's hold; the last one returns the buffer and the message to their pools.</summary>
+    public void Dispose()
+    {
+        int left = Interlocked.Decrement(ref _refCount);
+        if (left != 0)
+        {
+            if (left < 0)
+            {
+                // Disposed twice: keep the count from drifting further; nothing is returned twice.
+                Interlocked.Increment(ref _refCount);
+            }
+
+            return;
+        }
+
+        var buffer = _buffer;
+        _buffer = [];
+        _length = 0;
+        Source = default;
+        Destination = default;
+        Flags = MessageFlags.None;
+        SendType = SendType.ToOne;
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        Pool.Return(this);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        $"Message({SendType}, flags {Flags}, ttl {Ttl}, source {Source}, destination {Destination}, {_length} bytes)";
+}

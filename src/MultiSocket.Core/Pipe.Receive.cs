@@ -1,0 +1,95 @@
+using System.IO.Pipelines;
+using System.Threading.Channels;
+
+namespace MultiSocket;
+
+internal sealed partial class Pipe
+{
+    /// <summary>Read loop of a byte-stream pipe: PipeReader → frame decoder → the socket's receiver.</summary>
+    private async Task ReadFramesAsync(PipeReader input, CancellationToken token)
+    {
+        using var decoder = new FrameDecoder(Id, _maxContentLength);
+        var receiver = _socket.Receiver;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (decoder.TryDecode(ref buffer, out var message))
+                    {
+                        var delivered = receiver.DeliverAsync(message, token);
+                        if (!delivered.IsCompletedSuccessfully)
+                        {
+                            await delivered.ConfigureAwait(false);
+                        }
+                    }
+
+                    if (result.IsCanceled)
+                    {
+                        return;
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        decoder.Complete(buffer);
+                        return;
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Read loop of an in-process pipe: messages arrive whole and only need this node's bookkeeping.</summary>
+    private async Task ReadMessagesAsync(ChannelReader<Message> input, CancellationToken token)
+    {
+        var receiver = _socket.Receiver;
+        while (await input.WaitToReadAsync(token).ConfigureAwait(false))
+        {
+            while (input.TryRead(out var message))
+            {
+                if (message.IsShared)
+                {
+                    // Sent to several pipes at once: take a copy of our own before changing its paths.
+                    var copy = message.Clone();
+                    message.Dispose();
+                    message = copy;
+                }
+
+                Arrive(message);
+                var delivered = receiver.DeliverAsync(message, token);
+                if (!delivered.IsCompletedSuccessfully)
+                {
+                    await delivered.ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    /// <summary>What a receiving node does to a message (wire-format.md): record the pipe, spend a hop.</summary>
+    private void Arrive(Message message)
+    {
+        if (message.Hops >= MessagePath.MaxLength)
+        {
+            message.Dispose();
+            throw new FrameException(FrameError.InvalidPath, "Message has already taken 255 hops; its source path cannot grow.");
+        }
+
+        message.Source = message.Source.Prepend(Id);
+        message.Ttl = message.Ttl == 0 ? (byte)0 : (byte)(message.Ttl - 1);
+        if (message.SendType == SendType.ToDestination)
+        {
+            message.Destination = message.Destination.RemoveFirst();
+        }
+    }
+}

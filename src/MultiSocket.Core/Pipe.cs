@@ -1,0 +1,144 @@
+using System.Threading.Channels;
+using MultiSocket.Transport;
+
+namespace MultiSocket;
+
+/// <summary>
+/// One peer connection of a socket: a send queue drained by a write loop, and a read loop that feeds the socket's
+/// receiver. Either loop ending closes the pipe; nothing else owns the connection.
+/// </summary>
+internal sealed partial class Pipe
+{
+    private readonly Socket _socket;
+    private readonly IConnection _connection;
+    private readonly Channel<Message>? _queue;
+    private readonly ChannelWriter<Message> _output;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly uint _maxContentLength;
+
+    public Pipe(Socket socket, uint id, IConnection connection, bool isDialed)
+    {
+        _socket = socket;
+        _connection = connection;
+        Id = id;
+        IsDialed = isDialed;
+        _maxContentLength = socket.Options.MaxReceiveContentLength;
+        if (connection is IMessageConnection messages)
+        {
+            // In-process: the peer's receive channel is our send queue; there is nothing to encode.
+            _output = messages.Output;
+        }
+        else if (connection is IStreamConnection)
+        {
+            _queue = Channel.CreateBounded<Message>(new BoundedChannelOptions(socket.Options.SendQueueSize)
+            {
+                SingleReader = true,
+                SingleWriter = false,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
+            _output = _queue.Writer;
+        }
+        else
+        {
+            throw new ArgumentException(
+                $"A connection must implement {nameof(IStreamConnection)} or {nameof(IMessageConnection)}; got {connection.GetType()}.",
+                nameof(connection));
+        }
+    }
+
+    /// <summary>The pipe's id on its socket.</summary>
+    public uint Id { get; }
+
+    /// <summary>True when the socket dialed this connection.</summary>
+    public bool IsDialed { get; }
+
+    public string LocalAddress => _connection.LocalAddress;
+
+    public string RemoteAddress => _connection.RemoteAddress;
+
+    /// <summary>Completes when the pipe has closed and left its socket.</summary>
+    public Task Completion => _closed.Task;
+
+    /// <summary>Queues a message if there is room; false when the queue is full or the pipe is closing.</summary>
+    public bool TryEnqueue(Message message) => _output.TryWrite(message);
+
+    /// <summary>Queues a message, waiting for room.</summary>
+    /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
+    public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) =>
+        _output.WriteAsync(message, cancellationToken);
+
+    public void Start() => _ = RunAsync();
+
+    /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
+    public void CompleteSending() => _output.TryComplete();
+
+    /// <summary>Closes now, dropping what is queued.</summary>
+    public void Abort()
+    {
+        _output.TryComplete();
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _abort.Token;
+        Task read;
+        Task write;
+        if (_connection is IStreamConnection stream)
+        {
+            read = ReadFramesAsync(stream.Transport.Input, token);
+            write = WriteFramesAsync(stream.Transport.Output, token);
+        }
+        else
+        {
+            read = ReadMessagesAsync(((IMessageConnection)_connection).Input, token);
+            write = Task.CompletedTask;
+        }
+
+        // An in-process pipe has no write loop: its read loop alone decides when it ends.
+        var first = _queue is null ? await Task.WhenAny(read).ConfigureAwait(false) : await Task.WhenAny(read, write).ConfigureAwait(false);
+
+        Exception? error = ErrorOf(first);
+        Abort();
+        try
+        {
+            await Task.WhenAll(read, write).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The loops' own errors: the first one to end gave the reason.
+        }
+
+        error ??= ErrorOf(read) ?? ErrorOf(write);
+        try
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            // The connection is gone either way.
+        }
+
+        if (_queue is not null)
+        {
+            while (_queue.Reader.TryRead(out var left))
+            {
+                left.Dispose();
+            }
+        }
+
+        _abort.Dispose();
+        _socket.OnPipeClosed(this, error);
+        _closed.TrySetResult();
+    }
+
+    private static Exception? ErrorOf(Task task) =>
+        task.IsFaulted && task.Exception!.InnerException is { } ex && ex is not OperationCanceledException ? ex : null;
+}

@@ -1,0 +1,89 @@
+namespace MultiSocket;
+
+public sealed partial class Socket
+{
+    /// <summary>
+    /// Sends <paramref name="content"/> to one connected peer, chosen fairly (round robin over the pipes with room in
+    /// their queue). Completes once the message is queued; waits while every queue is full (or drops and counts the
+    /// message when <see cref="SocketOptions.BestEffort"/>) and while no peer is connected.
+    /// </summary>
+    /// <remarks>The content is copied into a pooled buffer: the caller may reuse its memory once this returns.</remarks>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    /// <exception cref="InvalidOperationException">The socket was created with <see cref="SocketOptions.NoSend"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting.</exception>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        SendNewAsync(SendType.ToOne, default, content.Span, cancellationToken);
+
+    /// <summary>Sends <paramref name="content"/> to every connected peer.</summary>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    /// <exception cref="InvalidOperationException">The socket was created with <see cref="SocketOptions.NoSend"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting for room.</exception>
+    public ValueTask SendAllAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default) =>
+        SendNewAsync(SendType.ToAll, default, content.Span, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="content"/> along <paramref name="destination"/>: its first id picks the local pipe and the
+    /// whole path travels on, so <c>SendToAsync(msg.Source, reply)</c> answers a message through any number of
+    /// switches. When that pipe is gone the message is dropped and counted in <see cref="SocketStatistics.Unroutable"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is empty.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    /// <exception cref="InvalidOperationException">The socket was created with <see cref="SocketOptions.NoSend"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting for room.</exception>
+    public ValueTask SendToAsync(MessagePath destination, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    {
+        if (destination.IsEmpty)
+        {
+            throw new ArgumentException("The destination path is empty; reply with the Source of a received message.", nameof(destination));
+        }
+
+        return SendNewAsync(SendType.ToDestination, destination, content.Span, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends a message as it stands, by its <see cref="Message.SendType"/>: the way to forward a received message
+    /// (its source path and ttl are kept) or to send one built with <see cref="Message.Create(int, SendType)"/> without
+    /// a copy. The socket takes ownership of <paramref name="message"/>, also when this throws. A message whose ttl
+    /// is 0 is dropped and counted in <see cref="SocketStatistics.Expired"/>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    /// <exception cref="InvalidOperationException">The socket was created with <see cref="SocketOptions.NoSend"/>.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting.</exception>
+    public ValueTask SendMessageAsync(Message message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (_disposed)
+        {
+            message.Dispose();
+            Throw.Disposed(this);
+        }
+
+        if (message.Ttl == 0)
+        {
+            message.Dispose();
+            Statistics.OnExpired();
+            return default;
+        }
+
+        return message.SendType switch
+        {
+            SendType.ToOne => _toOne.SendAsync(message, cancellationToken),
+            SendType.ToAll => _toAll.SendAsync(message, cancellationToken),
+            _ => _toDestination.SendAsync(message, cancellationToken),
+        };
+    }
+
+    private ValueTask SendNewAsync(SendType sendType, MessagePath destination, ReadOnlySpan<byte> content, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        if (Options.NoSend)
+        {
+            Throw.NoSend();
+        }
+
+        var message = Message.Create(content, sendType, Options.SendTtl);
+        message.Destination = destination;
+        return SendMessageAsync(message, cancellationToken);
+    }
+}

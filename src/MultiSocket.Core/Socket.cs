@@ -1,0 +1,305 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MultiSocket.Internal;
+using MultiSocket.Transport;
+
+namespace MultiSocket;
+
+/// <summary>
+/// A message socket: dials and listens on any number of addresses over any mix of transports, and turns every peer
+/// connection into a pipe. Sending and receiving are independent: sends are queued per pipe and written by each
+/// pipe's write loop; every pipe's read loop feeds one receive queue.
+/// </summary>
+/// <remarks>
+/// All members are safe to call from any thread or task at once. Dispose with <see cref="DisposeAsync"/>, which
+/// stops dialing and listening, lets queued sends drain for up to <see cref="SocketOptions.Linger"/>, closes every
+/// pipe and ends all receives.
+/// </remarks>
+public sealed partial class Socket : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<uint, Pipe> _pipeById = new();
+    private readonly object _gate = new();
+    private readonly List<Dialer> _dialers = [];
+    private readonly List<Listener> _listeners = [];
+    private readonly CancellationTokenSource _closing = new();
+    private readonly Sender _toOne;
+    private readonly Sender _toAll;
+    private readonly Sender _toDestination;
+    private volatile Pipe[] _pipes = [];
+    private TaskCompletionSource _pipeAdded = NewSignal();
+    private TaskCompletionSource _pipeRemoved = NewSignal();
+    private uint _lastPipeId;
+    private volatile bool _disposed;
+    private Task? _disposal;
+
+    /// <summary>Creates a socket with default options.</summary>
+    public Socket()
+        : this(SocketOptions.Default)
+    {
+    }
+
+    /// <summary>Creates a socket.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    public Socket(SocketOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        Logger = options.Logger ?? NullLogger.Instance;
+        Receiver = options.NoReceive ? NoneReceiver.Instance : new AllReceiver(options.ReceiveQueueSize, this);
+        if (options.NoSend)
+        {
+            _toOne = _toAll = _toDestination = new NoneSender(this);
+        }
+        else
+        {
+            _toOne = new ToOneSender(this);
+            _toAll = new ToAllSender(this);
+            _toDestination = new ToDestinationSender(this);
+        }
+    }
+
+    /// <summary>Raised when a pipe (a peer connection) joins the socket.</summary>
+    /// <remarks>Raised on the task that made the connection; keep handlers short. Exceptions are logged and ignored.</remarks>
+    public event EventHandler<PipeEventArgs>? PipeAdded;
+
+    /// <summary>Raised when a pipe leaves the socket, with the reason in <see cref="PipeEventArgs.Error"/>.</summary>
+    /// <remarks>Raised on the pipe's own task; keep handlers short. Exceptions are logged and ignored.</remarks>
+    public event EventHandler<PipeEventArgs>? PipeRemoved;
+
+    /// <summary>The options the socket was created with.</summary>
+    public SocketOptions Options { get; }
+
+    /// <summary>Counters: drops, unroutable messages, pipes added and removed.</summary>
+    public SocketStatistics Statistics { get; } = new();
+
+    /// <summary>Number of pipes connected now.</summary>
+    public int PipeCount => _pipes.Length;
+
+    /// <summary>The ids of the pipes connected now.</summary>
+    public IReadOnlyList<uint> PipeIds => Array.ConvertAll(_pipes, p => p.Id);
+
+    /// <summary>True once <see cref="DisposeAsync"/> has begun.</summary>
+    public bool IsDisposed => _disposed;
+
+    internal ILogger Logger { get; }
+
+    internal Receiver Receiver { get; }
+
+    internal Pipe[] PipeList => _pipes;
+
+    internal CancellationToken Closing => _closing.Token;
+
+    internal bool TryGetPipe(uint id, [NotNullWhen(true)] out Pipe? pipe) => _pipeById.TryGetValue(id, out pipe);
+
+    internal void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            Throw.Disposed(this);
+        }
+    }
+
+    /// <summary>Adds a pipe for <paramref name="connection"/>; null when the socket is closed or at its pipe limit.</summary>
+    internal Pipe? TryAddPipe(IConnection connection, bool isDialed)
+    {
+        Pipe pipe;
+        TaskCompletionSource added;
+        lock (_gate)
+        {
+            if (_disposed || (Options.PipeLimit is { } limit && _pipes.Length >= limit))
+            {
+                return null;
+            }
+
+            uint id;
+            do
+            {
+                id = unchecked(++_lastPipeId);
+            }
+            while (id == 0 || _pipeById.ContainsKey(id));
+
+            pipe = new Pipe(this, id, connection, isDialed);
+            _pipeById[id] = pipe;
+            _pipes = [.. _pipes, pipe];
+            added = _pipeAdded;
+            _pipeAdded = NewSignal();
+        }
+
+        Statistics.OnPipeAdded();
+        Log.PipeAdded(Logger, pipe.Id, pipe.LocalAddress, pipe.RemoteAddress);
+        pipe.Start();
+        Raise(PipeAdded, new PipeEventArgs(pipe.Id, pipe.LocalAddress, pipe.RemoteAddress, isDialed, null));
+        added.TrySetResult();
+        return pipe;
+    }
+
+    internal void OnPipeClosed(Pipe pipe, Exception? error)
+    {
+        TaskCompletionSource removed;
+        lock (_gate)
+        {
+            _pipeById.TryRemove(pipe.Id, out _);
+            _pipes = Array.FindAll(_pipes, p => p != pipe);
+            removed = _pipeRemoved;
+            _pipeRemoved = NewSignal();
+        }
+
+        Statistics.OnPipeRemoved();
+        switch (error)
+        {
+            case null:
+                Log.PipeRemoved(Logger, pipe.Id, pipe.LocalAddress, pipe.RemoteAddress);
+                break;
+            case FrameException frame:
+                Log.BadFrame(Logger, frame, pipe.Id, pipe.RemoteAddress, frame.Error);
+                break;
+            default:
+                Log.PipeFailed(Logger, error, pipe.Id, pipe.RemoteAddress);
+                break;
+        }
+
+        Raise(PipeRemoved, new PipeEventArgs(pipe.Id, pipe.LocalAddress, pipe.RemoteAddress, pipe.IsDialed, error));
+        removed.TrySetResult();
+    }
+
+    internal void OnPipeRefused(IConnection connection)
+    {
+        Statistics.OnPipeRefused();
+        Log.PipeRefused(Logger, connection.RemoteAddress, Options.PipeLimit ?? 0);
+    }
+
+    /// <summary>Waits until a pipe joins (or the socket is disposed).</summary>
+    internal Task WaitForPipeAsync(CancellationToken cancellationToken) => WaitAsync(() => _pipeAdded, cancellationToken);
+
+    /// <summary>Waits until the socket is below its pipe limit.</summary>
+    internal async Task WaitForPipeSlotAsync(CancellationToken cancellationToken)
+    {
+        while (Options.PipeLimit is { } limit && _pipes.Length >= limit)
+        {
+            await WaitAsync(() => _pipeRemoved, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task WaitAsync(Func<TaskCompletionSource> signal, CancellationToken cancellationToken)
+    {
+        Task wait;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            wait = signal().Task;
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+        try
+        {
+            await wait.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            Throw.Disposed(this);
+        }
+    }
+
+    private void Raise(EventHandler<PipeEventArgs>? handler, PipeEventArgs args)
+    {
+        if (handler is null)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(this, args);
+        }
+        catch (Exception ex)
+        {
+            Log.HandlerFailed(Logger, ex);
+        }
+    }
+
+    /// <summary>
+    /// Stops dialing and listening, lets queued sends drain for up to <see cref="SocketOptions.Linger"/>, then closes
+    /// every pipe and ends all receives (a pending <see cref="ReceiveAsync"/> throws
+    /// <see cref="ObjectDisposedException"/>; <see cref="ReceiveAllAsync"/> yields what was already received, then
+    /// ends). Safe to call more than once.
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposal is null)
+            {
+                _disposed = true;
+                _disposal = DisposeCoreAsync();
+            }
+        }
+
+        return new ValueTask(_disposal);
+    }
+
+    private async Task DisposeCoreAsync()
+    {
+        _closing.Cancel();
+        Dialer[] dialers;
+        Listener[] listeners;
+        lock (_gate)
+        {
+            dialers = [.. _dialers];
+            listeners = [.. _listeners];
+            _dialers.Clear();
+            _listeners.Clear();
+        }
+
+        foreach (var listener in listeners)
+        {
+            await listener.StopAsync().ConfigureAwait(false);
+        }
+
+        foreach (var dialer in dialers)
+        {
+            await dialer.StopAsync(closePipe: false).ConfigureAwait(false);
+        }
+
+        var pipes = _pipes;
+        foreach (var pipe in pipes)
+        {
+            pipe.CompleteSending();
+        }
+
+        var closed = Task.WhenAll(pipes.Select(p => p.Completion));
+        if (await Task.WhenAny(closed, Task.Delay(Options.Linger)).ConfigureAwait(false) != closed)
+        {
+            foreach (var pipe in pipes)
+            {
+                pipe.Abort();
+            }
+        }
+
+        await closed.ConfigureAwait(false);
+        Receiver.Complete();
+        _pipeAdded.TrySetCanceled();
+        _pipeRemoved.TrySetCanceled();
+    }
+
+    internal void Forget(Dialer dialer)
+    {
+        lock (_gate)
+        {
+            _dialers.Remove(dialer);
+        }
+    }
+
+    internal void Forget(Listener listener)
+    {
+        lock (_gate)
+        {
+            _listeners.Remove(listener);
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

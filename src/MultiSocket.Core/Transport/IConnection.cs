@@ -1,0 +1,15 @@
+namespace MultiSocket.Transport;
+
+/// <summary>
+/// One established connection to a peer, as a transport hands it to a socket, which makes it a pipe. Implement
+/// <see cref="IStreamConnection"/> for byte streams (framed with the native codec) or
+/// <see cref="IMessageConnection"/> for transports that carry whole <see cref="Message"/> objects.
+/// </summary>
+public interface IConnection : IAsyncDisposable
+{
+    /// <summary>This end's address, in <c>scheme://…</c> form.</summary>
+    string LocalAddress { get; }
+
+    /// <summary>The peer's address, in <c>scheme://…</c> form.</summary>
+    string RemoteAddress { get; }
+}

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using MultiSocket.Transport;
+
+namespace MultiSocket.Transports.Inproc;
+
+/// <summary>
+/// <c>inproc://name</c>: sockets of one process connected through in-memory channels. Messages pass across as
+/// objects, never encoded; a name is bound by one listener at a time.
+/// </summary>
+public sealed class InprocTransport : ITransport
+{
+    private readonly ConcurrentDictionary<string, InprocListener> _listeners = new(StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public string Scheme => "inproc";
+
+    /// <inheritdoc />
+    public ValueTask<IConnection> DialAsync(TransportAddress address, TransportOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(options);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!_listeners.TryGetValue(address.Address, out var listener))
+        {
+            throw new SocketException((int)SocketError.ConnectionRefused, $"No socket listens on inproc://{address.Address}.");
+        }
+
+        var toListener = NewQueue(options);
+        var toDialer = NewQueue(options);
+        string name = $"inproc://{address.Address}";
+        var dialerEnd = new InprocConnection(toDialer, toListener, name);
+        var listenerEnd = new InprocConnection(toListener, toDialer, name);
+        if (!listener.TryEnqueue(listenerEnd))
+        {
+            throw new SocketException((int)SocketError.ConnectionRefused, $"The listener on inproc://{address.Address} is closing.");
+        }
+
+        return new ValueTask<IConnection>(dialerEnd);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IListener> ListenAsync(TransportAddress address, TransportOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        cancellationToken.ThrowIfCancellationRequested();
+        var listener = new InprocListener(this, address.Address);
+        if (!_listeners.TryAdd(address.Address, listener))
+        {
+            throw new SocketException((int)SocketError.AddressAlreadyInUse, $"inproc://{address.Address} is already bound.");
+        }
+
+        return new ValueTask<IListener>(listener);
+    }
+
+    internal void Unbind(InprocListener listener) =>
+        _listeners.TryRemove(new KeyValuePair<string, InprocListener>(listener.Name, listener));
+
+    private static Channel<Message> NewQueue(TransportOptions options) =>
+        Channel.CreateBounded<Message>(new BoundedChannelOptions(options.MessageQueueSize)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+}
