@@ -45,6 +45,9 @@ internal sealed partial class Pipe
                     return;
                 }
             }
+
+            // The queue was completed (socket disposal) and everything in it has been flushed.
+            _sentEverything = true;
         }
         finally
         {

@@ -16,6 +16,7 @@ internal sealed partial class Pipe
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly uint _maxContentLength;
+    private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed)
     {
@@ -104,6 +105,13 @@ internal sealed partial class Pipe
 
         // An in-process pipe has no write loop: its read loop alone decides when it ends.
         var first = _queue is null ? await Task.WhenAny(read).ConfigureAwait(false) : await Task.WhenAny(read, write).ConfigureAwait(false);
+        if (first == write && _sentEverything)
+        {
+            // Graceful close: everything queued went out followed by end of stream. Closing the connection now could
+            // discard bytes still in the transport's buffers, so wait for the peer to close its side (it does so on
+            // end of stream); the socket's linger bounds the wait by aborting.
+            first = await Task.WhenAny(read).ConfigureAwait(false);
+        }
 
         Exception? error = ErrorOf(first);
         Abort();
