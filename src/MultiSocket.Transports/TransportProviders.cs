@@ -5,3 +5,4 @@ using MultiSocket.Transports.Tcp;
 // The transports TransportRegistry finds when this assembly is loaded.
 [assembly: TransportProvider(typeof(TcpTransport))]
 [assembly: TransportProvider(typeof(InprocTransport))]
+[assembly: TransportProvider(typeof(MultiSocket.Transports.Ipc.IpcTransport))]
