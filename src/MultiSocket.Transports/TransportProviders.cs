@@ -6,3 +6,4 @@ using MultiSocket.Transports.Tcp;
 [assembly: TransportProvider(typeof(TcpTransport))]
 [assembly: TransportProvider(typeof(InprocTransport))]
 [assembly: TransportProvider(typeof(MultiSocket.Transports.Ipc.IpcTransport))]
+[assembly: TransportProvider(typeof(MultiSocket.Transports.Ws.WsTransport))]
