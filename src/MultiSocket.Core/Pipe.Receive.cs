@@ -128,6 +128,14 @@ internal sealed partial class Pipe
                     message = copy;
                 }
 
+                if (_maxContentLength != 0 && message.Length > _maxContentLength)
+                {
+                    int length = message.Length;
+                    message.Dispose();
+                    throw new FrameException(
+                        FrameError.ContentTooLong, $"Message content of {length} bytes exceeds the pipe's limit of {_maxContentLength}.");
+                }
+
                 Arrive(message);
                 var delivered = receiver.DeliverAsync(message, token);
                 if (!delivered.IsCompletedSuccessfully)

@@ -97,9 +97,16 @@ public sealed class IpcTransport : ITransport
     private static async Task RemoveStaleFileAsync(TransportAddress address, UnixDomainSocketEndPoint endPoint, CancellationToken cancellationToken)
     {
         string path = address.Address;
-        if (!File.Exists(path))
+        var file = new FileInfo(path);
+        if (!file.Exists)
         {
             return;
+        }
+
+        if (file.Length != 0)
+        {
+            // A socket file has no content; this is someone's data, not a leftover socket.
+            throw new IOException($"{address} names a file that is not a socket ({file.Length} bytes); not removing it.");
         }
 
         using var probe = new System.Net.Sockets.Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
