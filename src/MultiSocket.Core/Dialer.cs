@@ -15,12 +15,14 @@ public sealed class Dialer : IAsyncDisposable
     private readonly Socket _socket;
     private readonly TransportAddress _address;
     private readonly ITransport _transport;
+    private readonly EndpointSettings _settings;
     private readonly CancellationTokenSource _stop;
     private Pipe? _pipe;
     private Task _supervision = Task.CompletedTask;
 
-    internal Dialer(Socket socket, TransportAddress address, ITransport transport)
+    internal Dialer(Socket socket, TransportAddress address, EndpointSettings settings, ITransport transport)
     {
+        _settings = settings;
         _socket = socket;
         _address = address;
         _transport = transport;
@@ -29,6 +31,9 @@ public sealed class Dialer : IAsyncDisposable
 
     /// <summary>The address dialed.</summary>
     public string Address => _address.Original;
+
+    /// <summary>True when the dialed connection is a raw (unframed) pipe (<c>?Raw=true</c>).</summary>
+    public bool IsRaw => _settings.Raw;
 
     /// <summary>True while the dialer has a live pipe.</summary>
     public bool IsConnected => _pipe is { Completion.IsCompleted: false };
@@ -45,7 +50,7 @@ public sealed class Dialer : IAsyncDisposable
         }
 
         var connection = await DialOnceAsync(linked.Token).ConfigureAwait(false);
-        _pipe = _socket.TryAddPipe(connection, isDialed: true);
+        _pipe = _socket.TryAddPipe(connection, isDialed: true, _settings);
         if (_pipe is null)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -53,18 +58,18 @@ public sealed class Dialer : IAsyncDisposable
             throw new InvalidOperationException($"The socket reached its pipe limit while dialing {Address}.");
         }
 
-        if (_socket.Options.Reconnect)
+        if (_settings.Reconnect)
         {
             _supervision = SuperviseAsync(_pipe, _stop.Token);
         }
     }
 
     private async Task<IConnection> DialOnceAsync(CancellationToken cancellationToken) =>
-        await _transport.DialAsync(_address, _socket.Options.Transport, cancellationToken).ConfigureAwait(false);
+        await _transport.DialAsync(_address, _settings.Transport, cancellationToken).ConfigureAwait(false);
 
     private async Task SuperviseAsync(Pipe pipe, CancellationToken token)
     {
-        var options = _socket.Options;
+        var options = _settings;
         var delay = options.MinReconnectInterval;
         try
         {
@@ -85,7 +90,7 @@ public sealed class Dialer : IAsyncDisposable
                     try
                     {
                         var connection = await DialOnceAsync(token).ConfigureAwait(false);
-                        var next = _socket.TryAddPipe(connection, isDialed: true);
+                        var next = _socket.TryAddPipe(connection, isDialed: true, _settings);
                         if (next is null)
                         {
                             await connection.DisposeAsync().ConfigureAwait(false);

@@ -14,16 +14,21 @@ public sealed class Listener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly TransportAddress _address;
     private readonly IListener _listener;
+    private readonly EndpointSettings _settings;
     private readonly CancellationTokenSource _stop;
     private Task _accepting = Task.CompletedTask;
 
-    internal Listener(Socket socket, TransportAddress address, IListener listener)
+    internal Listener(Socket socket, TransportAddress address, EndpointSettings settings, IListener listener)
     {
+        _settings = settings;
         _socket = socket;
         _address = address;
         _listener = listener;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(socket.Closing);
     }
+
+    /// <summary>True when accepted connections are raw (unframed) pipes (<c>?Raw=true</c>).</summary>
+    public bool IsRaw => _settings.Raw;
 
     /// <summary>The address as given to <see cref="Socket.ListenAsync"/>.</summary>
     public string Address => _address.Original;
@@ -71,7 +76,7 @@ public sealed class Listener : IAsyncDisposable
                 continue;
             }
 
-            if (_socket.TryAddPipe(connection, isDialed: false) is null)
+            if (_socket.TryAddPipe(connection, isDialed: false, _settings) is null)
             {
                 if (!_socket.IsDisposed)
                 {

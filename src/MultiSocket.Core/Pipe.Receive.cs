@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
 
@@ -5,6 +6,9 @@ namespace MultiSocket;
 
 internal sealed partial class Pipe
 {
+    // Largest chunk a raw pipe delivers as one message unless the address sets ReadBuffer (as the Go library).
+    private const int DefaultRawChunk = 4 * 1024;
+
     /// <summary>Read loop of a byte-stream pipe: PipeReader → frame decoder → the socket's receiver.</summary>
     private async Task ReadFramesAsync(PipeReader input, CancellationToken token)
     {
@@ -50,6 +54,64 @@ internal sealed partial class Pipe
         }
     }
 
+    /// <summary>
+    /// Read loop of a raw pipe: no framing. An empty <see cref="MessageFlags.Raw"/> | <see cref="MessageFlags.Control"/>
+    /// message announces the connection, every chunk read (at most the read buffer size) becomes a raw message from
+    /// this pipe, and an empty raw message announces end of stream.
+    /// </summary>
+    private async Task ReadRawAsync(PipeReader input, CancellationToken token)
+    {
+        int chunk = _readBufferSize > 0 ? _readBufferSize : DefaultRawChunk;
+        try
+        {
+            await DeliverRawAsync(MessageFlags.Raw | MessageFlags.Control, ReadOnlySequence<byte>.Empty, token).ConfigureAwait(false);
+            while (true)
+            {
+                var result = await input.ReadAsync(token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                try
+                {
+                    while (!buffer.IsEmpty)
+                    {
+                        var piece = buffer.Slice(0, Math.Min(buffer.Length, chunk));
+                        await DeliverRawAsync(MessageFlags.Raw, piece, token).ConfigureAwait(false);
+                        buffer = buffer.Slice(piece.End);
+                    }
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (result.IsCanceled)
+                {
+                    return;
+                }
+
+                if (result.IsCompleted)
+                {
+                    await DeliverRawAsync(MessageFlags.Raw, ReadOnlySequence<byte>.Empty, token).ConfigureAwait(false);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    private ValueTask DeliverRawAsync(MessageFlags flags, ReadOnlySequence<byte> content, CancellationToken token)
+    {
+        var message = Message.Rent((int)content.Length);
+        content.CopyTo(message.WritableContent.Span);
+        message.SendType = SendType.ToOne;
+        message.Flags = flags;
+        message.Ttl = _socket.Options.SendTtl;
+        message.Source = new MessagePath(Id);
+        return _socket.Receiver.DeliverAsync(message, token);
+    }
+
     /// <summary>Read loop of an in-process pipe: messages arrive whole and only need this node's bookkeeping.</summary>
     private async Task ReadMessagesAsync(ChannelReader<Message> input, CancellationToken token)
     {
@@ -64,6 +126,14 @@ internal sealed partial class Pipe
                     var copy = message.Clone();
                     message.Dispose();
                     message = copy;
+                }
+
+                if (_maxContentLength != 0 && message.Length > _maxContentLength)
+                {
+                    int length = message.Length;
+                    message.Dispose();
+                    throw new FrameException(
+                        FrameError.ContentTooLong, $"Message content of {length} bytes exceeds the pipe's limit of {_maxContentLength}.");
                 }
 
                 Arrive(message);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 
 namespace MultiSocket;
@@ -9,7 +10,7 @@ internal sealed partial class Pipe
 
     /// <summary>
     /// Write loop of a byte-stream pipe: encodes every message already queued, then flushes once, so a burst of small
-    /// messages shares one system call.
+    /// messages shares one system call. A raw pipe writes only each message's content, and closes on an empty one.
     /// </summary>
     private async Task WriteFramesAsync(PipeWriter output, CancellationToken token)
     {
@@ -20,13 +21,35 @@ internal sealed partial class Pipe
             {
                 while (queue.TryRead(out var message))
                 {
+                    bool close = false;
                     try
                     {
-                        FrameEncoder.Write(output, message);
+                        if (!_raw)
+                        {
+                            FrameEncoder.Write(output, message);
+                        }
+                        else if (message.Length > 0)
+                        {
+                            // A raw pipe carries only content.
+                            output.Write(message.Content.Span);
+                        }
+                        else
+                        {
+                            // An empty message to a raw pipe closes it once what came before it is out.
+                            close = true;
+                        }
                     }
                     finally
                     {
                         message.Dispose();
+                    }
+
+                    if (close)
+                    {
+                        CompleteSending();
+                        await output.FlushAsync(token).ConfigureAwait(false);
+                        _sentEverything = true;
+                        return;
                     }
 
                     if (output.UnflushedBytes >= FlushThreshold)

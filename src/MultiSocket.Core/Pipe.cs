@@ -16,17 +16,26 @@ internal sealed partial class Pipe
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly uint _maxContentLength;
+    private readonly int _readBufferSize;
+    private readonly bool _raw;
     private volatile bool _sentEverything;
 
-    public Pipe(Socket socket, uint id, IConnection connection, bool isDialed)
+    public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
     {
         _socket = socket;
         _connection = connection;
         Id = id;
         IsDialed = isDialed;
-        _maxContentLength = socket.Options.MaxReceiveContentLength;
+        _maxContentLength = settings.MaxReceiveContentLength;
+        _readBufferSize = settings.Transport.ReadBufferSize;
+        _raw = settings.Raw;
         if (connection is IMessageConnection messages)
         {
+            if (_raw)
+            {
+                throw new ArgumentException("Raw pipes need a byte-stream transport (tcp, ipc, ws); in-process connections carry whole messages.", nameof(settings));
+            }
+
             // In-process: the peer's receive channel is our send queue; there is nothing to encode.
             _output = messages.Output;
         }
@@ -50,6 +59,9 @@ internal sealed partial class Pipe
 
     /// <summary>The pipe's id on its socket.</summary>
     public uint Id { get; }
+
+    /// <summary>True for a raw (unframed) pipe.</summary>
+    public bool IsRaw => _raw;
 
     /// <summary>True when the socket dialed this connection.</summary>
     public bool IsDialed { get; }
@@ -94,7 +106,7 @@ internal sealed partial class Pipe
         Task write;
         if (_connection is IStreamConnection stream)
         {
-            read = ReadFramesAsync(stream.Transport.Input, token);
+            read = _raw ? ReadRawAsync(stream.Transport.Input, token) : ReadFramesAsync(stream.Transport.Input, token);
             write = WriteFramesAsync(stream.Transport.Output, token);
         }
         else
@@ -109,8 +121,8 @@ internal sealed partial class Pipe
         {
             // Graceful close: everything queued went out followed by end of stream. Closing the connection now could
             // discard bytes still in the transport's buffers, so wait for the peer to close its side (it does so on
-            // end of stream); the socket's linger bounds the wait by aborting.
-            first = await Task.WhenAny(read).ConfigureAwait(false);
+            // end of stream), for at most the socket's linger.
+            first = await Task.WhenAny(read, Task.Delay(_socket.Options.Linger)).ConfigureAwait(false);
         }
 
         Exception? error = ErrorOf(first);

@@ -104,7 +104,7 @@ public sealed partial class Socket : IAsyncDisposable
     }
 
     /// <summary>Adds a pipe for <paramref name="connection"/>; null when the socket is closed or at its pipe limit.</summary>
-    internal Pipe? TryAddPipe(IConnection connection, bool isDialed)
+    internal Pipe? TryAddPipe(IConnection connection, bool isDialed, EndpointSettings settings)
     {
         Pipe pipe;
         TaskCompletionSource added;
@@ -122,7 +122,7 @@ public sealed partial class Socket : IAsyncDisposable
             }
             while (id == 0 || _pipeById.ContainsKey(id));
 
-            pipe = new Pipe(this, id, connection, isDialed);
+            pipe = new Pipe(this, id, connection, isDialed, settings);
             _pipeById[id] = pipe;
             _pipes = [.. _pipes, pipe];
             added = _pipeAdded;

@@ -6,7 +6,7 @@ public static class TestAddress
     private static int _counter;
 
     /// <summary>The transports every behavioural suite runs over (extended as transports are added).</summary>
-    public static readonly string[] Transports = ["inproc", "tcp"];
+    public static readonly string[] Transports = ["inproc", "ipc", "tcp", "ws"];
 
     /// <summary>A listen address for <paramref name="transport"/> that no other test uses.</summary>
     public static string For(string transport) => transport switch

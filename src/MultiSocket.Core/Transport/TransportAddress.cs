@@ -16,6 +16,12 @@ public sealed class TransportAddress
         Original = original;
     }
 
+    /// <summary>The fragment that makes <see cref="Socket.ConnectAsync"/> dial.</summary>
+    public const string Dial = "dial";
+
+    /// <summary>The fragment that makes <see cref="Socket.ConnectAsync"/> listen.</summary>
+    public const string Listen = "listen";
+
     /// <summary>The scheme, lower case (<c>tcp</c>, <c>inproc</c>, <c>ipc</c>, <c>ws</c>).</summary>
     public string Scheme { get; }
 
@@ -86,7 +92,7 @@ public sealed class TransportAddress
             throw new FormatException($"Address '{text}' has nothing after '{scheme}://'.");
         }
 
-        return new TransportAddress(scheme, rest, options, string.IsNullOrEmpty(fragment) ? null : fragment, text);
+        return new TransportAddress(scheme, rest, options, string.IsNullOrEmpty(fragment) ? null : fragment.ToLowerInvariant(), text);
     }
 
     /// <summary>The address in <c>scheme://address</c> form, without options or fragment.</summary>

@@ -18,6 +18,18 @@ public sealed record TransportOptions
     /// <summary>Socket receive buffer size in bytes; 0 keeps the system default.</summary>
     public int ReceiveBufferSize { get; init; }
 
+    /// <summary>
+    /// Receive buffer (segment) size in bytes for byte-stream connections, and the largest chunk a raw pipe turns into
+    /// one message; 0 keeps the default (16 KiB for framed, 4 KiB chunks for raw pipes).
+    /// </summary>
+    public int ReadBufferSize { get; init; }
+
+    /// <summary>
+    /// The connection carries raw bytes rather than frames (a raw pipe). Set per address with <c>?Raw=true</c>; a
+    /// websocket connection then sends each flushed chunk as one websocket message.
+    /// </summary>
+    public bool Raw { get; init; }
+
     /// <summary>Queue capacity of in-process connections, in messages.</summary>
     public int MessageQueueSize { get; init; } = SocketOptions.DefaultQueueSize;
 }

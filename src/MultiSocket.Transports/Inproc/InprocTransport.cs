@@ -21,6 +21,7 @@ public sealed class InprocTransport : ITransport
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(options);
+        RejectRaw(address, options);
         cancellationToken.ThrowIfCancellationRequested();
         if (!_listeners.TryGetValue(address.Address, out var listener))
         {
@@ -44,6 +45,8 @@ public sealed class InprocTransport : ITransport
     public ValueTask<IListener> ListenAsync(TransportAddress address, TransportOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(address);
+        ArgumentNullException.ThrowIfNull(options);
+        RejectRaw(address, options);
         cancellationToken.ThrowIfCancellationRequested();
         var listener = new InprocListener(this, address.Address);
         if (!_listeners.TryAdd(address.Address, listener))
@@ -64,4 +67,14 @@ public sealed class InprocTransport : ITransport
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
         });
+
+    private static void RejectRaw(TransportAddress address, TransportOptions options)
+    {
+        if (options.Raw)
+        {
+            throw new ArgumentException(
+                $"Address '{address.Original}': inproc carries whole messages, so it has no raw mode; use tcp, ipc or ws for raw pipes.",
+                nameof(address));
+        }
+    }
 }

@@ -35,7 +35,7 @@ internal sealed class TcpListener : IListener
         try
         {
             TcpTransport.Configure(accepted, _options);
-            return new TcpConnection(accepted, _scheme);
+            return TcpTransport.Wrap(accepted, _scheme, _options);
         }
         catch
         {

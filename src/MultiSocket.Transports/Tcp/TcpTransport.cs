@@ -26,7 +26,7 @@ public sealed class TcpTransport : ITransport
         }
 
         var socket = await ConnectAsync(host, port, options, cancellationToken).ConfigureAwait(false);
-        return new TcpConnection(socket, Scheme);
+        return Wrap(socket, Scheme, options);
     }
 
     /// <summary>Connects a configured TCP socket to the first address of <paramref name="host"/> that answers.</summary>
@@ -88,6 +88,10 @@ public sealed class TcpTransport : ITransport
             throw;
         }
     }
+
+    /// <summary>A connected, configured TCP socket as a connection.</summary>
+    internal static SocketPipeConnection Wrap(System.Net.Sockets.Socket socket, string scheme, TransportOptions options) =>
+        new(socket, TcpEndpoint.Format(scheme, socket.LocalEndPoint), TcpEndpoint.Format(scheme, socket.RemoteEndPoint), options);
 
     internal static void Configure(System.Net.Sockets.Socket socket, TransportOptions options)
     {

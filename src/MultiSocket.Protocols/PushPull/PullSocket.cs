@@ -1,0 +1,42 @@
+namespace MultiSocket.Protocols;
+
+/// <summary>The receiving side of a pipeline: takes the messages pushers send it. Pull sockets do not send.</summary>
+public sealed class PullSocket : ProtocolSocket
+{
+    /// <summary>Creates a pull socket (the options' <see cref="SocketOptions.NoSend"/> is forced on).</summary>
+    /// <param name="options">Socket options; null for <see cref="SocketOptions.Default"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">The options turn off receiving.</exception>
+    public PullSocket(SocketOptions? options = null)
+        : base(Configure(options))
+    {
+    }
+
+    /// <summary>Waits for the next message. The caller owns (and disposes) it.</summary>
+    /// <exception cref="ObjectDisposedException">The socket is disposed (also while waiting).</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    public ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return Socket.ReceiveAsync(cancellationToken);
+    }
+
+    /// <summary>The messages as a stream; ends when the socket is disposed. The caller disposes each message.</summary>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    public IAsyncEnumerable<Message> ReceiveAllAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return Socket.ReceiveAllAsync(cancellationToken);
+    }
+
+    private static SocketOptions Configure(SocketOptions? options)
+    {
+        options ??= SocketOptions.Default;
+        if (options.NoReceive)
+        {
+            throw new ArgumentException("A pull socket receives: NoReceive must be false.", nameof(options));
+        }
+
+        return options with { NoSend = true };
+    }
+}

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace MultiSocket.Protocols;
+
+/// <summary>
+/// The asking side of surveyor/respondent: <see cref="SurveyAsync"/> sends a question to every connected respondent
+/// and yields their responses until a deadline. Responses find their survey by the 4-byte big-endian survey id in
+/// front of the content; those that come after the deadline, or belong to no running survey, are discarded and
+/// counted in <see cref="Discarded"/>. Several surveys may run at once.
+/// </summary>
+public sealed class SurveyorSocket : ProtocolSocket
+{
+    private readonly ConcurrentDictionary<uint, Channel<Message>> _surveys = new();
+    private int _nextId = Random.Shared.Next();
+    private long _discarded;
+
+    /// <summary>Creates a surveyor socket.</summary>
+    /// <param name="options">Socket options; null for <see cref="SocketOptions.Default"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="ArgumentException">The options turn off sending or receiving.</exception>
+    public SurveyorSocket(SocketOptions? options = null)
+        : base(Configure(options))
+    {
+        StartLoop(ReceiveResponsesAsync);
+    }
+
+    /// <summary>Responses discarded: late (after their survey's deadline), for no running survey, or malformed.</summary>
+    public long Discarded => Interlocked.Read(ref _discarded);
+
+    /// <summary>
+    /// Sends <paramref name="content"/> to every connected respondent and yields their responses (content without
+    /// the survey id; the caller disposes each) until <paramref name="deadline"/> has passed, then ends. The survey is
+    /// sent when the enumeration starts; the deadline counts from then. Stopping the enumeration early ends the survey.
+    /// </summary>
+    /// <param name="content">The question.</param>
+    /// <param name="deadline">How long to collect responses: positive, or <see cref="Timeout.InfiniteTimeSpan"/> to collect until cancelled.</param>
+    /// <param name="cancellationToken">Cancels the survey: the enumerator throws <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is zero or negative.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    public IAsyncEnumerable<Message> SurveyAsync(ReadOnlyMemory<byte> content, TimeSpan deadline, CancellationToken cancellationToken = default)
+    {
+        if (deadline != Timeout.InfiniteTimeSpan)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(deadline, TimeSpan.Zero);
+        }
+
+        ThrowIfDisposed();
+        return RunSurveyAsync(content, deadline, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<Message> RunSurveyAsync(
+        ReadOnlyMemory<byte> content, TimeSpan deadline, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var responses = Channel.CreateUnbounded<Message>(new UnboundedChannelOptions { SingleReader = true });
+        uint id;
+        do
+        {
+            id = IdHeader.Next(ref _nextId);
+        }
+        while (!_surveys.TryAdd(id, responses));
+
+        using var end = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Stopping);
+        try
+        {
+            var question = IdHeader.Create(id, content.Span, SendType.ToAll, Socket.Options.SendTtl);
+            await Socket.SendMessageAsync(question, cancellationToken).ConfigureAwait(false);
+            if (deadline != Timeout.InfiniteTimeSpan)
+            {
+                end.CancelAfter(deadline);
+            }
+
+            while (await WaitForResponseAsync(responses.Reader, end.Token, cancellationToken).ConfigureAwait(false))
+            {
+                while (responses.Reader.TryRead(out var response))
+                {
+                    yield return response;
+                }
+            }
+        }
+        finally
+        {
+            _surveys.TryRemove(new KeyValuePair<uint, Channel<Message>>(id, responses));
+            responses.Writer.TryComplete();
+            while (responses.Reader.TryRead(out var late))
+            {
+                late.Dispose();
+                Interlocked.Increment(ref _discarded);
+            }
+        }
+    }
+
+    /// <summary>False once the deadline passed (or the socket closed); throws when the caller cancelled.</summary>
+    private async ValueTask<bool> WaitForResponseAsync(ChannelReader<Message> reader, CancellationToken end, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.WaitToReadAsync(end).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task ReceiveResponsesAsync(CancellationToken stopping)
+    {
+        try
+        {
+            await foreach (var message in Socket.ReceiveAllAsync(stopping).ConfigureAwait(false))
+            {
+                if (IdHeader.TryStrip(message, out uint id) && _surveys.TryGetValue(id, out var survey) && survey.Writer.TryWrite(message))
+                {
+                    continue;
+                }
+
+                message.Dispose();
+                Interlocked.Increment(ref _discarded);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static SocketOptions Configure(SocketOptions? options)
+    {
+        options ??= SocketOptions.Default;
+        if (options.NoSend || options.NoReceive)
+        {
+            throw new ArgumentException("A surveyor socket both sends and receives: NoSend and NoReceive must be false.", nameof(options));
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,45 @@
+using System.IO.Pipelines;
+using MultiSocket.Transport;
+using Pipelines.Sockets.Unofficial;
+
+namespace MultiSocket.Transports;
+
+/// <summary>
+/// A connected stream socket (tcp or unix domain) as a duplex pipe, through Pipelines.Sockets.Unofficial's
+/// <see cref="SocketConnection"/>.
+/// </summary>
+internal sealed class SocketPipeConnection : IStreamConnection
+{
+    private const int DefaultSegmentSize = 16 * 1024;
+    private static readonly PipeOptions SendOptions = Options(DefaultSegmentSize);
+    private static readonly PipeOptions DefaultReceiveOptions = Options(DefaultSegmentSize);
+
+    private readonly SocketConnection _connection;
+
+    public SocketPipeConnection(System.Net.Sockets.Socket socket, string localAddress, string remoteAddress, TransportOptions options)
+    {
+        LocalAddress = localAddress;
+        RemoteAddress = remoteAddress;
+        var receive = options.ReadBufferSize > 0 ? Options(options.ReadBufferSize) : DefaultReceiveOptions;
+        _connection = SocketConnection.Create(socket, SendOptions, receive, SocketConnectionOptions.None, remoteAddress);
+    }
+
+    public IDuplexPipe Transport => _connection;
+
+    public string LocalAddress { get; }
+
+    public string RemoteAddress { get; }
+
+    public ValueTask DisposeAsync()
+    {
+        _connection.Dispose();
+        return default;
+    }
+
+    // Let up to 1 MiB queue in either direction before pushing back on the writer.
+    private static PipeOptions Options(int segmentSize) => new(
+        pauseWriterThreshold: Math.Max(1024 * 1024, 4 * segmentSize),
+        resumeWriterThreshold: Math.Max(512 * 1024, 2 * segmentSize),
+        minimumSegmentSize: segmentSize,
+        useSynchronizationContext: false);
+}
