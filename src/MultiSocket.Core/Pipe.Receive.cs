@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
+using MultiSocket.Transport;
 
 namespace MultiSocket;
 
@@ -116,9 +117,13 @@ internal sealed partial class Pipe
     private async Task ReadMessagesAsync(ChannelReader<Message> input, CancellationToken token)
     {
         var receiver = _socket.Receiver;
-        while (await input.WaitToReadAsync(token).ConfigureAwait(false))
+
+        // No token on the wait: a cancellable wait allocates every time the input runs dry. An abort ends the wait by
+        // closing the connection instead, which completes our input (registered once per pipe, not per wait).
+        using var abort = token.UnsafeRegister(static connection => _ = ((IConnection)connection!).DisposeAsync(), _connection);
+        while (await input.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (input.TryRead(out var message))
+            while (!token.IsCancellationRequested && input.TryRead(out var message))
             {
                 if (message.IsShared)
                 {
@@ -143,6 +148,8 @@ internal sealed partial class Pipe
                     await delivered.ConfigureAwait(false);
                 }
             }
+
+            token.ThrowIfCancellationRequested();
         }
     }
 

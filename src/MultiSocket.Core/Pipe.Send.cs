@@ -17,9 +17,11 @@ internal sealed partial class Pipe
         var queue = _queue!.Reader;
         try
         {
-            while (await queue.WaitToReadAsync(token).ConfigureAwait(false))
+            // No token on the wait: a cancellable wait allocates every time the queue runs dry. Abort completes the
+            // queue, which ends the wait; the token is checked between messages instead.
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (queue.TryRead(out var message))
+                while (!token.IsCancellationRequested && queue.TryRead(out var message))
                 {
                     bool close = false;
                     try
@@ -70,7 +72,7 @@ internal sealed partial class Pipe
             }
 
             // The queue was completed (socket disposal) and everything in it has been flushed.
-            _sentEverything = true;
+            _sentEverything = !token.IsCancellationRequested;
         }
         finally
         {
