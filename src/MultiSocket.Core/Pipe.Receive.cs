@@ -15,11 +15,15 @@ internal sealed partial class Pipe
     {
         using var decoder = new FrameDecoder(Id, _maxContentLength);
         var receiver = _socket.Receiver;
+
+        // Reads take no token (a cancellable read registers with it every time it waits); an abort cancels the pending
+        // read instead, registered once per pipe.
+        using var abort = token.UnsafeRegister(static reader => ((PipeReader)reader!).CancelPendingRead(), input);
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(token).ConfigureAwait(false);
+                var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 try
                 {
