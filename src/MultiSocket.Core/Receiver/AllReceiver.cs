@@ -1,13 +1,20 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using MultiSocket.Internal;
 
 namespace MultiSocket;
 
 /// <summary>Merges the messages of every pipe into one bounded queue that any number of consumers read.</summary>
 internal sealed class AllReceiver : Receiver
 {
+    private static readonly ObjectPool<Waiter> Waiters = new(() => new Waiter(), 256);
+
     private readonly Channel<Message> _queue;
     private readonly object _owner;
+    private readonly Queue<Waiter> _blockedWriters = new();
+    private int _blockedCount;
+    private volatile bool _completed;
 
     public AllReceiver(int capacity, object owner)
     {
@@ -30,12 +37,49 @@ internal sealed class AllReceiver : Receiver
         return DeliverSlowAsync(message, cancellationToken);
     }
 
+    /// <summary>
+    /// The receive queue is full: wait for a consumer to take a message. Pipes wait on pooled <see cref="Waiter"/>s
+    /// rather than the channel's own write wait, which allocates whenever the token can be cancelled (and a pipe's
+    /// always can), so a consumer slower than the network costs nothing per message.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DeliverSlowAsync(Message message, CancellationToken cancellationToken)
     {
         try
         {
-            await _queue.Writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            while (true)
+            {
+                Waiter waiter;
+                lock (_blockedWriters)
+                {
+                    // Count ourselves in before the last try: a consumer that frees room after this sees the count
+                    // and wakes us; one that freed it before, left room for this try.
+                    Interlocked.Increment(ref _blockedCount);
+                    if (_queue.Writer.TryWrite(message))
+                    {
+                        Interlocked.Decrement(ref _blockedCount);
+                        return;
+                    }
+
+                    if (_completed)
+                    {
+                        Interlocked.Decrement(ref _blockedCount);
+                        throw new ChannelClosedException();
+                    }
+
+                    waiter = Waiters.Rent();
+                    waiter.Arm(cancellationToken);
+                    _blockedWriters.Enqueue(waiter);
+                }
+
+                if (!await waiter.WaitAsync().ConfigureAwait(false))
+                {
+                    // Cancelled: the waiter stays queued until a consumer skips it, so it is not reused.
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
+                Waiters.Return(waiter);
+            }
         }
         catch
         {
@@ -45,10 +89,36 @@ internal sealed class AllReceiver : Receiver
         }
     }
 
+    /// <summary>A message was taken: let one blocked pipe deliver.</summary>
+    private void OnTaken()
+    {
+        // A full fence, paired with the writer's increment before its last try (see DeliverSlowAsync).
+        if (Interlocked.CompareExchange(ref _blockedCount, 0, 0) != 0)
+        {
+            WakeWriter(all: false);
+        }
+    }
+
+    private void WakeWriter(bool all)
+    {
+        lock (_blockedWriters)
+        {
+            while (_blockedWriters.TryDequeue(out var waiter))
+            {
+                Interlocked.Decrement(ref _blockedCount);
+                if (waiter.TrySet(true) && !all)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
     public override ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken)
     {
         if (_queue.Reader.TryRead(out var message))
         {
+            OnTaken();
             return new ValueTask<Message>(message);
         }
 
@@ -60,7 +130,9 @@ internal sealed class AllReceiver : Receiver
     {
         try
         {
-            return await _queue.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            var message = await _queue.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            OnTaken();
+            return message;
         }
         catch (ChannelClosedException)
         {
@@ -68,10 +140,32 @@ internal sealed class AllReceiver : Receiver
         }
     }
 
-    public override bool TryReceive(out Message? message) => _queue.Reader.TryRead(out message);
+    public override bool TryReceive([NotNullWhen(true)] out Message? message)
+    {
+        if (_queue.Reader.TryRead(out message))
+        {
+            OnTaken();
+            return true;
+        }
 
-    public override IAsyncEnumerable<Message> ReceiveAllAsync(CancellationToken cancellationToken) =>
-        _queue.Reader.ReadAllAsync(cancellationToken);
+        return false;
+    }
 
-    public override void Complete() => _queue.Writer.TryComplete();
+    public override async IAsyncEnumerable<Message> ReceiveAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (TryReceive(out var message))
+            {
+                yield return message;
+            }
+        }
+    }
+
+    public override void Complete()
+    {
+        _completed = true;
+        _queue.Writer.TryComplete();
+        WakeWriter(all: true);
+    }
 }
