@@ -29,8 +29,7 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
 
     private static async Task TransferAsync(IBenchSocket push, IBenchSocket pull, byte[] payload, int count)
     {
-        using var cts = new CancellationTokenSource(Timeout);
-        var receive = Task.Run(() => ReceiveAsync(pull, count, cts.Token));
+        var receive = Task.Run(() => ReceiveAsync(pull, count));
         for (int i = 0; i < count; i++)
         {
             var sent = push.SendAsync(payload);
@@ -43,13 +42,14 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
         await receive;
     }
 
-    private static async Task ReceiveAsync(IBenchSocket pull, int count, CancellationToken token)
+    // Hot loops pass no token: a cancellable wait allocates (System.Threading.Channels); the run's watchdog bounds hangs.
+    private static async Task ReceiveAsync(IBenchSocket pull, int count)
     {
         for (int i = 0; i < count; i++)
         {
             if (!pull.TryReceive(out var message))
             {
-                message = await pull.ReceiveAsync(token);
+                message = await pull.ReceiveAsync(CancellationToken.None);
             }
 
             message.Dispose();
@@ -64,47 +64,46 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
         await req.DialAsync(address);
         await UntilAsync(() => rep.PeerCount == 1 && req.PeerCount == 1);
 
-        using var stop = new CancellationTokenSource();
-        var server = Task.Run(() => ServeAsync(rep, stop.Token));
+        var server = Task.Run(() => ServeAsync(rep));
         var payload = new byte[size];
         var ticks = new long[count];
-        using var timeout = new CancellationTokenSource(Timeout);
-        await RoundTripsAsync(req, payload, new long[warmup], timeout.Token);
+        await RoundTripsAsync(req, payload, new long[warmup]);
         var allocation = AllocationWindow.Open();
-        await RoundTripsAsync(req, payload, ticks, timeout.Token);
+        await RoundTripsAsync(req, payload, ticks);
         long allocated = allocation.Close();
-        await stop.CancelAsync();
+        await rep.DisposeAsync();
         await server;
         return Latency.From(ticks, allocated);
     }
 
-    private static async Task RoundTripsAsync(IBenchSocket req, byte[] payload, long[] ticks, CancellationToken token)
+    private static async Task RoundTripsAsync(IBenchSocket req, byte[] payload, long[] ticks)
     {
         for (int i = 0; i < ticks.Length; i++)
         {
             long start = Stopwatch.GetTimestamp();
             await req.SendAsync(payload);
-            using var reply = await req.ReceiveAsync(token);
+            using var reply = await req.ReceiveAsync(CancellationToken.None);
             ticks[i] = Stopwatch.GetTimestamp() - start;
         }
     }
 
-    private static async Task ServeAsync(IBenchSocket rep, CancellationToken token)
+    private static async Task ServeAsync(IBenchSocket rep)
     {
         try
         {
             while (true)
             {
-                using var request = await rep.ReceiveAsync(token);
+                using var request = await rep.ReceiveAsync(CancellationToken.None);
                 await rep.ReplyAsync(request, request.Content);
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (ObjectDisposedException)
         {
+            // The run is over: the replier was disposed.
         }
     }
 
-    public override async Task<Throughput> PublishSubscribeAsync(string transport, int size, int count, int subscribers)
+    public override async Task<Throughput> PublishSubscribeAsync(string transport, int size, TimeSpan duration, int subscribers)
     {
         await using var pub = patterns.Publish();
         string address = await pub.ListenAsync(ListenAddress(transport, "pubsub"));
@@ -118,35 +117,34 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
         try
         {
             await UntilAsync(() => pub.PeerCount == subscribers);
-            using var cts = new CancellationTokenSource(Timeout);
             var counters = new SubscriberCounter[subscribers];
             var loops = new Task[subscribers];
             for (int i = 0; i < subs.Length; i++)
             {
                 counters[i] = new SubscriberCounter();
                 var (sub, counter) = (subs[i], counters[i]);
-                loops[i] = Task.Run(() => SubscribeLoopAsync(sub, counter, cts.Token));
+                loops[i] = Task.Run(() => SubscribeLoopAsync(sub, counter));
             }
 
             var probe = new byte[size];
             probe[0] = Probe;
+            var clock = Stopwatch.StartNew();
             while (!counters.All(c => c.Ready))
             {
                 await pub.SendAsync(probe);
                 await Task.Delay(1);
+                if (clock.Elapsed > Timeout)
+                {
+                    throw new TimeoutException("Subscribers did not connect.");
+                }
             }
 
+            // Warm up at full rate with probes (not counted), then measure.
+            await PublishForAsync(pub, probe, duration / 4);
             var payload = new byte[size];
             var allocation = AllocationWindow.Open();
             long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < count; i++)
-            {
-                var sent = pub.SendAsync(payload);
-                if (!sent.IsCompletedSuccessfully)
-                {
-                    await sent;
-                }
-            }
+            long sent = await PublishForAsync(pub, payload, duration);
 
             var end = new byte[size];
             end[0] = End;
@@ -158,7 +156,7 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
 
             await Task.WhenAll(loops);
             long allocated = allocation.Close();
-            return SubscriberCounter.Average(counters, start, allocated, count);
+            return SubscriberCounter.Average(counters, start, allocated, sent);
         }
         finally
         {
@@ -169,13 +167,34 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
         }
     }
 
-    private static async Task SubscribeLoopAsync(IBenchSocket sub, SubscriberCounter counter, CancellationToken token)
+    private static async Task<long> PublishForAsync(IBenchSocket pub, byte[] payload, TimeSpan duration)
+    {
+        long sent = 0;
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        do
+        {
+            for (int i = 0; i < 256; i++)
+            {
+                var published = pub.SendAsync(payload);
+                if (!published.IsCompletedSuccessfully)
+                {
+                    await published;
+                }
+            }
+
+            sent += 256;
+        }
+        while (Stopwatch.GetTimestamp() < end);
+        return sent;
+    }
+
+    private static async Task SubscribeLoopAsync(IBenchSocket sub, SubscriberCounter counter)
     {
         while (true)
         {
             if (!sub.TryReceive(out var message))
             {
-                message = await sub.ReceiveAsync(token);
+                message = await sub.ReceiveAsync(CancellationToken.None);
             }
 
             byte kind = message.Length > 0 ? message.Content.Span[0] : Data;
@@ -236,7 +255,7 @@ internal sealed class SubscriberCounter
     }
 
     /// <summary>The average per-subscriber rate: each one's count over its own window from the first send.</summary>
-    public static Throughput Average(SubscriberCounter[] counters, long start, long allocated, int sent)
+    public static Throughput Average(SubscriberCounter[] counters, long start, long allocated, long sent)
     {
         double rate = 0;
         long received = 0;

@@ -101,7 +101,7 @@ internal sealed class NetMQContender : Contender
         return Latency.From(ticks, allocated);
     }
 
-    public override async Task<Throughput> PublishSubscribeAsync(string transport, int size, int count, int subscribers)
+    public override async Task<Throughput> PublishSubscribeAsync(string transport, int size, TimeSpan duration, int subscribers)
     {
         using var pub = new PublisherSocket();
         string address = Bind(pub, transport, "pubsub");
@@ -122,6 +122,7 @@ internal sealed class NetMQContender : Contender
 
             long start = 0;
             long allocated = 0;
+            long sent = 0;
             await OnThread(() =>
             {
                 var probe = new byte[size];
@@ -137,13 +138,11 @@ internal sealed class NetMQContender : Contender
                     }
                 }
 
+                PublishFor(pub, probe, duration / 4);
                 var payload = new byte[size];
                 var allocation = AllocationWindow.Open();
                 start = Stopwatch.GetTimestamp();
-                for (int i = 0; i < count; i++)
-                {
-                    pub.SendFrame(payload);
-                }
+                sent = PublishFor(pub, payload, duration);
 
                 var end = new byte[size];
                 end[0] = End;
@@ -156,7 +155,7 @@ internal sealed class NetMQContender : Contender
                 allocated = allocation.Close();
             });
             await Task.WhenAll(loops);
-            return SubscriberCounter.Average(counters, start, allocated, count);
+            return SubscriberCounter.Average(counters, start, allocated, sent);
         }
         finally
         {
@@ -165,6 +164,23 @@ internal sealed class NetMQContender : Contender
                 sub?.Dispose();
             }
         }
+    }
+
+    private static long PublishFor(PublisherSocket pub, byte[] payload, TimeSpan duration)
+    {
+        long sent = 0;
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        do
+        {
+            for (int i = 0; i < 256; i++)
+            {
+                pub.SendFrame(payload);
+            }
+
+            sent += 256;
+        }
+        while (Stopwatch.GetTimestamp() < end);
+        return sent;
     }
 
     private static void SubscribeLoop(SubscriberSocket sub, SubscriberCounter counter)

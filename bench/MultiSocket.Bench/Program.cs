@@ -36,6 +36,7 @@ Console.Error.WriteLine(
     $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, MultiSocket via {new CoreSocketPatterns().Description}");
 
 var rows = new List<string[]>();
+var watchdog = TimeSpan.FromMinutes(2);
 var total = Stopwatch.StartNew();
 int step = 0;
 foreach (var workload in workloads)
@@ -46,7 +47,8 @@ foreach (var workload in workloads)
         step++;
         Console.Error.Write($"[{step,2}/{workloads.Count * contenders.Length}] {workload.Name,-28} {contenders[c].Name,-12}");
         var clock = Stopwatch.StartNew();
-        figures[c] = await workload.Run(contenders[c]);
+        // A watchdog instead of tokens in the hot loops (a cancellable wait allocates, and would show in B/msg).
+        figures[c] = await workload.Run(contenders[c]).WaitAsync(watchdog);
         Console.Error.WriteLine($" {figures[c].Summary,-40} ({clock.Elapsed.TotalSeconds:0.0} s)");
         GC.Collect();
         GC.WaitForPendingFinalizers();

@@ -57,8 +57,11 @@ internal abstract class Contender
     /// <summary>One requester, one echoing replier: <paramref name="count"/> round trips, one at a time.</summary>
     public abstract Task<Latency> RequestReplyAsync(string transport, int size, int count, int warmup);
 
-    /// <summary>One publisher, <paramref name="subscribers"/> subscribers; the rate each subscriber sees.</summary>
-    public abstract Task<Throughput> PublishSubscribeAsync(string transport, int size, int count, int subscribers);
+    /// <summary>
+    /// One publisher sending as fast as it can for <paramref name="duration"/> (dropping what its subscribers cannot
+    /// take), <paramref name="subscribers"/> subscribers; the rate each subscriber sees.
+    /// </summary>
+    public abstract Task<Throughput> PublishSubscribeAsync(string transport, int size, TimeSpan duration, int subscribers);
 
     protected static string UniqueInproc(string what) => $"inproc://bench-{what}-{Guid.NewGuid():N}";
 

@@ -32,15 +32,15 @@ internal sealed class Workload
     {
         int N(int count) => Math.Max(100, (int)(count * scale));
 
-        yield return PushPull("tcp", 64, N(1_000_000), ratio: 3);
-        yield return PushPull("tcp", 1024, N(300_000), ratio: 2);
-        yield return PushPull("tcp", 64 * 1024, N(30_000), bytesPerSecond: 1e9);
-        yield return PushPull("inproc", 64, N(2_000_000), ratio: 10);
-        yield return PushPull("inproc", 1024, N(1_000_000));
-        yield return PushPull("inproc", 64 * 1024, N(100_000));
-        yield return RequestReply("tcp", 64, N(20_000), p50Ratio: 0.7);
-        yield return RequestReply("inproc", 64, N(50_000), p50Ratio: 0.2);
-        yield return PublishSubscribe("tcp", 64, N(400_000), ratio: 2);
+        yield return PushPull("tcp", 64, N(2_000_000), ratio: 3);
+        yield return PushPull("tcp", 1024, N(600_000), ratio: 2);
+        yield return PushPull("tcp", 64 * 1024, N(60_000), bytesPerSecond: 1e9);
+        yield return PushPull("inproc", 64, N(4_000_000), ratio: 10);
+        yield return PushPull("inproc", 1024, N(2_000_000));
+        yield return PushPull("inproc", 64 * 1024, N(200_000));
+        yield return RequestReply("tcp", 64, N(40_000), p50Ratio: 0.7);
+        yield return RequestReply("inproc", 64, N(100_000), p50Ratio: 0.2);
+        yield return PublishSubscribe("tcp", 64, TimeSpan.FromSeconds(Math.Max(0.2, 3 * scale)), ratio: 2);
     }
 
     private static Workload PushPull(string transport, int size, int count, double? ratio = null, double? bytesPerSecond = null)
@@ -52,12 +52,12 @@ internal sealed class Workload
             (ms, mq) => [RateRow(name, size, ms.Rate!.Value, mq.Rate!.Value, ratio, bytesPerSecond)]);
     }
 
-    private static Workload PublishSubscribe(string transport, int size, int count, double ratio)
+    private static Workload PublishSubscribe(string transport, int size, TimeSpan duration, double ratio)
     {
         string name = $"pub/sub {transport} {Size(size)} x{Subscribers}";
         return new Workload(
             name,
-            async c => new Figures(await c.PublishSubscribeAsync(transport, size, count, Subscribers), null),
+            async c => new Figures(await c.PublishSubscribeAsync(transport, size, duration, Subscribers), null),
             (ms, mq) =>
             {
                 var row = RateRow(name + " per sub", size, ms.Rate!.Value, mq.Rate!.Value, ratio, null);
