@@ -19,6 +19,9 @@ public sealed class Message : IDisposable
 {
     private static readonly ObjectPool<Message> Pool = new(() => new Message(), 1024);
 
+    // Content buffers up to this size stay with the message object when it goes back to its pool.
+    private const int KeptBufferLength = 512;
+
     private byte[] _buffer = [];
     private int _length;
     private int _refCount;
@@ -105,7 +108,16 @@ public sealed class Message : IDisposable
     internal static Message Rent(int length)
     {
         var msg = Pool.Rent();
-        msg._buffer = length == 0 ? [] : BufferPool.Rent(length);
+        if (msg._buffer.Length < length)
+        {
+            if (msg._buffer.Length > 0)
+            {
+                BufferPool.Return(msg._buffer);
+            }
+
+            msg._buffer = BufferPool.Rent(length);
+        }
+
         msg._length = length;
         msg._refCount = 1;
         msg.Ttl = SocketOptions.DefaultSendTtl;
@@ -157,14 +169,20 @@ public sealed class Message : IDisposable
             return;
         }
 
+        // A small buffer stays with the pooled message for its next use: one pool operation per message instead of
+        // two, and no array pool round trip between the thread that rents and the one that disposes.
         var buffer = _buffer;
-        _buffer = [];
+        if (buffer.Length > KeptBufferLength)
+        {
+            _buffer = [];
+        }
+
         _length = 0;
         Source = default;
         Destination = default;
         Flags = MessageFlags.None;
         SendType = SendType.ToOne;
-        if (buffer.Length > 0)
+        if (buffer.Length > KeptBufferLength)
         {
             BufferPool.Return(buffer);
         }
