@@ -13,6 +13,12 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
         var pipes = Socket.PipeList;
         for (int i = 0; i < pipes.Length; i++)
         {
+            if (BestEffort && pipes[i].SkipBestEffort())
+            {
+                Socket.Statistics.OnDropped();
+                continue;
+            }
+
             message.AddRef();
             if (pipes[i].TryEnqueue(message))
             {
@@ -21,6 +27,7 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
 
             if (BestEffort)
             {
+                pipes[i].OnBestEffortFull();
                 Drop(message);
                 continue;
             }

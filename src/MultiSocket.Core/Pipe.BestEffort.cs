@@ -1,0 +1,27 @@
+namespace MultiSocket;
+
+internal sealed partial class Pipe
+{
+    // After a best-effort send finds this pipe's queue full, the next few drop without trying the queue: a publisher
+    // outrunning its subscribers otherwise takes the queue's lock for every drop, contending with the write loop that
+    // is draining it (which drains a whole queue per wake-up, so a few skipped tries lose nothing it could take).
+    private const int BestEffortSkips = 16;
+
+    // Approximate under concurrent senders; it only decides how often a full queue is tried.
+    private int _bestEffortSkips;
+
+    /// <summary>True when a best-effort send should drop for this pipe without trying its queue.</summary>
+    public bool SkipBestEffort()
+    {
+        if (_bestEffortSkips <= 0)
+        {
+            return false;
+        }
+
+        _bestEffortSkips--;
+        return true;
+    }
+
+    /// <summary>A best-effort send found the queue full.</summary>
+    public void OnBestEffortFull() => _bestEffortSkips = BestEffortSkips;
+}
