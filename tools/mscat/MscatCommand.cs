@@ -136,8 +136,8 @@ internal sealed class MscatCommand
             Error = _diagnostics,
             EnableDefaultExceptionHandler = false,
 
-            // Ctrl+C cancels the run's token; the socket is disposed (lingering up to 1 s) before the process ends.
-            ProcessTerminationTimeout = TimeSpan.FromSeconds(5),
+            // The caller's token carries Ctrl+C and SIGTERM (Program), so the socket is disposed before the end.
+            ProcessTerminationTimeout = null,
         };
         return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
