@@ -1,10 +1,9 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 
 namespace MultiSocket.Tools.Mscat;
 
 /// <summary>
-/// The mscat command line: its options, the checks across them (reported as parse errors, exit code 1) and the
+/// The mscat command line: its options, the checks across them (usage errors, exit code 1) and the
 /// action that turns a valid parse into <see cref="MscatSettings"/> and runs a <see cref="Session"/>.
 /// </summary>
 internal sealed class MscatCommand
@@ -87,7 +86,17 @@ internal sealed class MscatCommand
         ArgumentNullException.ThrowIfNull(diagnostics);
         _output = output;
         _diagnostics = diagnostics;
-        _format.AcceptOnlyFromAmong("raw", "ascii", "quoted", "hex");
+        _format.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string>() is { } format && !Enum.TryParse<MessageFormat>(format, ignoreCase: true, out _))
+            {
+                result.AddError($"--format must be raw, ascii, quoted or hex; got '{format}'.");
+            }
+        });
+        _count.CustomParser = result => ParseNumber<long>(result, long.TryParse, "a whole number of messages");
+        _interval.CustomParser = result => ParseNumber<double>(result, double.TryParse, "a number of seconds");
+        _delay.CustomParser = result => ParseNumber<double>(result, double.TryParse, "a number of seconds");
+        _timeout.CustomParser = result => ParseNumber<double>(result, double.TryParse, "a number of seconds");
 
         Root = new RootCommand(
             "mscat: a command-line MultiSocket peer. Choose one pattern, dial and/or listen, send a payload and print what arrives.");
@@ -103,7 +112,6 @@ internal sealed class MscatCommand
             Root.Options.Add(option);
         }
 
-        Root.Validators.Add(Validate);
         Root.SetAction(RunAsync);
     }
 
@@ -120,11 +128,19 @@ internal sealed class MscatCommand
 
         // No response files: "--data @x" must send "@x", not read a file.
         var parse = Root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        if (parse.Errors.Count > 0)
+        var errors = parse.Errors.Select(e => e.Message).ToList();
+
+        // The checks across options run once every value parsed, and only for a run (not for --help or --version).
+        if (errors.Count == 0 && ReferenceEquals(parse.Action, Root.Action))
         {
-            foreach (var error in parse.Errors)
+            Validate(parse, errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            foreach (var error in errors)
             {
-                await _diagnostics.WriteLineAsync($"mscat: {error.Message}").ConfigureAwait(false);
+                await _diagnostics.WriteLineAsync($"mscat: {error}").ConfigureAwait(false);
             }
 
             await _diagnostics.WriteLineAsync("Try 'mscat --help' for the options.").ConfigureAwait(false);
@@ -142,6 +158,28 @@ internal sealed class MscatCommand
         return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
     }
 
+    private delegate bool TryParseNumber<T>(string text, System.Globalization.NumberStyles styles, IFormatProvider provider, out T value);
+
+    private static T? ParseNumber<T>(System.CommandLine.Parsing.ArgumentResult result, TryParseNumber<T> tryParse, string what)
+        where T : struct
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : string.Empty;
+        var styles = System.Globalization.NumberStyles.Float;
+        if (typeof(T) == typeof(long))
+        {
+            styles = System.Globalization.NumberStyles.Integer;
+        }
+
+        if (tryParse(text, styles, System.Globalization.CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        string name = (result.Parent as System.CommandLine.Parsing.OptionResult)?.Option.Name ?? "the option";
+        result.AddError($"{name} needs {what}; got '{text}'.");
+        return null;
+    }
+
     private static string Describe(Pattern pattern) => pattern switch
     {
         Pattern.Req => "Request/reply, requesting side: send the payload as a request and print the reply.",
@@ -157,18 +195,18 @@ internal sealed class MscatCommand
         _ => throw new ArgumentOutOfRangeException(nameof(pattern), pattern, "Unknown pattern."),
     };
 
-    private void Validate(CommandResult result)
+    private void Validate(ParseResult result, List<string> errors)
     {
         var chosen = _patterns.Where(p => result.GetValue(p.Value)).Select(p => p.Key).ToList();
         if (chosen.Count == 0)
         {
-            result.AddError($"choose a pattern: one of {string.Join(", ", _patterns.Keys.Select(p => p.Flag()))}.");
+            errors.Add($"choose a pattern: one of {string.Join(", ", _patterns.Keys.Select(p => p.Flag()))}.");
             return;
         }
 
         if (chosen.Count > 1)
         {
-            result.AddError($"choose exactly one pattern, not {string.Join(" and ", chosen.Select(p => p.Flag()))}.");
+            errors.Add($"choose exactly one pattern, not {string.Join(" and ", chosen.Select(p => p.Flag()))}.");
             return;
         }
 
@@ -176,7 +214,7 @@ internal sealed class MscatCommand
         string flag = pattern.Flag();
         if (Values(result, _dial).Length == 0 && Values(result, _listen).Length == 0)
         {
-            result.AddError("give at least one --dial or --listen address.");
+            errors.Add("give at least one --dial or --listen address.");
         }
 
         bool hasData = result.GetValue(_data) is not null;
@@ -184,40 +222,40 @@ internal sealed class MscatCommand
         bool hasPayload = hasData || hasFile;
         if (hasData && hasFile)
         {
-            result.AddError("--data and --file both give the payload: use one of them.");
+            errors.Add("--data and --file both give the payload: use one of them.");
         }
 
         if (pattern.IsReceiveOnly() && hasPayload)
         {
-            result.AddError($"{flag} only receives: --data and --file do not apply.");
+            errors.Add($"{flag} only receives: --data and --file do not apply.");
         }
 
         if (pattern.NeedsPayload() && !hasPayload)
         {
-            result.AddError($"{flag} sends messages: give the payload with --data <text> or --file <path> (--data \"\" sends empty messages).");
+            errors.Add($"{flag} sends messages: give the payload with --data <text> or --file <path> (--data \"\" sends empty messages).");
         }
 
         if (Values(result, _subscribe).Length > 0 && pattern != Pattern.Sub)
         {
-            result.AddError($"--subscribe applies to --sub only, not {flag}.");
+            errors.Add($"--subscribe applies to --sub only, not {flag}.");
         }
 
         if (result.GetValue(_count) is < 0)
         {
-            result.AddError("--count must be 0 (unlimited) or a positive number of messages.");
+            errors.Add("--count must be 0 (unlimited) or a positive number of messages.");
         }
 
         bool sends = pattern.NeedsPayload() || (pattern is Pattern.Pair or Pattern.Bus && hasPayload);
-        CheckSeconds(result, _interval, positive: true, sends, flag, hasPayload);
-        CheckSeconds(result, _delay, positive: false, sends, flag, hasPayload);
-        CheckSeconds(result, _timeout, positive: true, sends: true, flag, hasPayload);
+        CheckSeconds(result, errors, _interval, positive: true, sends, flag, hasPayload);
+        CheckSeconds(result, errors, _delay, positive: false, sends, flag, hasPayload);
+        CheckSeconds(result, errors, _timeout, positive: true, sends: true, flag, hasPayload);
         if (pattern is Pattern.Push or Pattern.Pub && result.GetValue(_timeout) is not null)
         {
-            result.AddError($"--timeout bounds receiving, and {flag} only sends.");
+            errors.Add($"--timeout bounds receiving, and {flag} only sends.");
         }
     }
 
-    private static void CheckSeconds(CommandResult result, Option<double?> option, bool positive, bool sends, string flag, bool hasPayload)
+    private static void CheckSeconds(ParseResult result, List<string> errors, Option<double?> option, bool positive, bool sends, string flag, bool hasPayload)
     {
         if (result.GetValue(option) is not { } seconds)
         {
@@ -226,17 +264,17 @@ internal sealed class MscatCommand
 
         if (double.IsNaN(seconds) || seconds < 0 || (positive && seconds == 0) || seconds > MaxSeconds)
         {
-            result.AddError($"{option.Name} must be a {(positive ? "positive" : "non-negative")} number of seconds, at most {MaxSeconds:0}; got {seconds}.");
+            errors.Add($"{option.Name} must be a {(positive ? "positive" : "non-negative")} number of seconds, at most {MaxSeconds:0}; got {seconds}.");
         }
         else if (!sends)
         {
-            result.AddError(flag is "--pair" or "--bus" && !hasPayload
+            errors.Add(flag is "--pair" or "--bus" && !hasPayload
                 ? $"{option.Name} times sending: give {flag} a payload with --data or --file."
                 : $"{option.Name} times sending, and {flag} does not send on its own.");
         }
     }
 
-    private static string[] Values(CommandResult result, Option<string[]> option) => result.GetValue(option) ?? [];
+    private static string[] Values(ParseResult result, Option<string[]> option) => result.GetValue(option) ?? [];
 
     private async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
