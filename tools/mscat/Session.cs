@@ -76,10 +76,10 @@ internal sealed class Session
                 await SendLoopAsync(push.SendAsync, cancellationToken).ConfigureAwait(false);
                 break;
             case SubscriberSocket sub:
-                await ReceiveLoopAsync(sub.ReceiveAsync, PrintAsync, _settings.ReceiveCount, null, cancellationToken).ConfigureAwait(false);
+                await ReceiveLoopAsync(SkipRawSignals(sub.ReceiveAsync), PrintAsync, _settings.ReceiveCount, null, cancellationToken).ConfigureAwait(false);
                 break;
             case PullSocket pull:
-                await ReceiveLoopAsync(pull.ReceiveAsync, PrintAsync, _settings.ReceiveCount, null, cancellationToken).ConfigureAwait(false);
+                await ReceiveLoopAsync(SkipRawSignals(pull.ReceiveAsync), PrintAsync, _settings.ReceiveCount, null, cancellationToken).ConfigureAwait(false);
                 break;
             case PairSocket pair:
                 await RunPeerAsync(pair.SendAsync, pair.ReceiveAsync, cancellationToken).ConfigureAwait(false);
@@ -204,6 +204,7 @@ internal sealed class Session
         Func<CancellationToken, ValueTask<Message>> receive,
         CancellationToken cancellationToken)
     {
+        receive = SkipRawSignals(receive);
         if (!_settings.Sends)
         {
             await ReceiveLoopAsync(receive, PrintAsync, _settings.ReceiveCount, null, cancellationToken).ConfigureAwait(false);
@@ -341,6 +342,28 @@ internal sealed class Session
             idle.Dispose();
         }
     }
+
+    /// <summary>
+    /// Raw pipes (<c>?Raw=true</c>) announce a new plain client and its end of stream with empty messages: those are
+    /// reported on stderr, not printed or counted.
+    /// </summary>
+    private Func<CancellationToken, ValueTask<Message>> SkipRawSignals(Func<CancellationToken, ValueTask<Message>> receive) =>
+        async cancellationToken =>
+        {
+            while (true)
+            {
+                var message = await receive(cancellationToken).ConfigureAwait(false);
+                bool connected = message.Flags.HasFlag(MessageFlags.Raw | MessageFlags.Control) && message.Length == 0;
+                if (!connected && !message.IsEndOfStream)
+                {
+                    return message;
+                }
+
+                uint pipe = message.PipeId;
+                message.Dispose();
+                await _diagnostics.WriteLineAsync(connected ? $"raw peer {pipe} connected" : $"raw peer {pipe} closed its stream").ConfigureAwait(false);
+            }
+        };
 
     private ValueTask PrintAsync(Message message, CancellationToken cancellationToken)
     {

@@ -313,4 +313,18 @@ public class MscatPatternTests
         Assert.That(await first.Socket.ReceiveTextAsync(), Is.EqualTo("all hands"));
         Assert.That(await second.Socket.ReceiveTextAsync(), Is.EqualTo("all hands"));
     }
+
+    [TestCaseSource(nameof(Transports))]
+    public async Task Pull_RawListener_PrintsWhatAPlainClientSends(string transport)
+    {
+        await using var mscat = MscatProcess.Start("--pull", "--listen", TestAddress.For(transport) + "?Raw=true", "--format", "quoted", "--count", "1");
+        string address = await mscat.ListenAddressAsync();
+        await using var client = await RawPeer.ConnectAsync(address);
+
+        await client.SendAsync(Encoding.ASCII.GetBytes("hello\r\n"));
+
+        Assert.That(await mscat.WaitForExitAsync(), Is.Zero, mscat.ErrorText);
+        Assert.That(mscat.OutputText, Is.EqualTo("\"hello\\r\\n\"\n"), "the connect announcement is not printed");
+        Assert.That(mscat.ErrorText, Does.Contain("raw peer"));
+    }
 }
