@@ -92,6 +92,12 @@ internal sealed class Session
         }
     }
 
+    /// <summary>
+    /// Pull and sub have nothing of their own to flush at exit: no linger, so they end at once even when a peer (a raw
+    /// client, say) keeps its side of the connection open.
+    /// </summary>
+    private static SocketOptions ReceiveOnly => SocketOptions.Default with { Linger = TimeSpan.Zero };
+
     private ProtocolSocket CreateSocket()
     {
         switch (_settings.Pattern)
@@ -105,7 +111,7 @@ internal sealed class Session
             case Pattern.Pub:
                 return new PublisherSocket();
             case Pattern.Sub:
-                var sub = new SubscriberSocket();
+                var sub = new SubscriberSocket(ReceiveOnly);
                 if (_settings.Subscribe.Count == 0)
                 {
                     sub.Subscribe(ReadOnlySpan<byte>.Empty);
@@ -120,7 +126,7 @@ internal sealed class Session
             case Pattern.Push:
                 return new PushSocket();
             case Pattern.Pull:
-                return new PullSocket();
+                return new PullSocket(ReceiveOnly);
             case Pattern.Pair:
                 return new PairSocket();
             case Pattern.Bus:
