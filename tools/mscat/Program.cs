@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 
 namespace MultiSocket.Tools.Mscat;
 
@@ -21,9 +22,30 @@ internal static class Program
             Cancel(stop);
         });
 
-        await using var stdout = Console.OpenStandardOutput();
+        await using var stdout = OpenStandardOutput();
         var command = new MscatCommand(stdout, Console.Error);
         return await command.InvokeAsync(args, stop.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Standard output as a stream that fails once the reader is gone. On Unix the console stream swallows EPIPE, so
+    /// "mscat --sub … | head -n 3" would go on forever; a plain stream over descriptor 1 throws, and mscat ends (code 2).
+    /// </summary>
+    private static Stream OpenStandardOutput()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return Console.OpenStandardOutput();
+        }
+
+        try
+        {
+            return new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return Console.OpenStandardOutput();
+        }
     }
 
     private static void Cancel(CancellationTokenSource stop)

@@ -327,4 +327,41 @@ public class MscatPatternTests
         Assert.That(mscat.OutputText, Is.EqualTo("\"hello\\r\\n\"\n"), "the connect announcement is not printed");
         Assert.That(mscat.ErrorText, Does.Contain("raw peer"));
     }
+
+    [Test]
+    public async Task Pull_StdoutClosed_ExitsWith2()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("Broken-pipe detection is for Unix pipes.");
+        }
+
+        await using var mscat = MscatProcess.Start("--pull", "--listen", "tcp://127.0.0.1:0");
+        string address = await mscat.ListenAddressAsync();
+        mscat.CloseOutput();
+        await using var push = new PushSocket();
+        await push.DialAsync(address);
+
+        // The first write to the closed pipe fails; mscat then stops with a runtime error instead of running on.
+        var pushing = Task.Run(async () =>
+        {
+            while (!mscat.HasExited)
+            {
+                await push.SendAsync(Encoding.UTF8.GetBytes("into the void"), Wait.Token());
+                await Task.Yield();
+            }
+        });
+
+        Assert.That(await mscat.WaitForExitAsync(), Is.EqualTo(2), mscat.ErrorText);
+        Assert.That(mscat.ErrorText, Does.Contain("mscat:"));
+        await push.DisposeAsync();
+        try
+        {
+            await pushing;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or OperationCanceledException)
+        {
+            // The push socket was disposed under the sending loop.
+        }
+    }
 }

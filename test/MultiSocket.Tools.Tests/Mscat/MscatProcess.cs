@@ -213,17 +213,33 @@ internal sealed class MscatProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the reading end of mscat's stdout, as <c>| head -n 1</c> does once it has its line.</summary>
+    public void CloseOutput()
+    {
+        _outputClosed = true;
+        _process.StandardOutput.BaseStream.Dispose();
+    }
+
+    private volatile bool _outputClosed;
+
     private async Task PumpStdoutAsync()
     {
         var buffer = new byte[4096];
         var stream = _process.StandardOutput.BaseStream;
         int read;
-        while ((read = await stream.ReadAsync(buffer)) > 0)
+        try
         {
-            lock (_gate)
+            while ((read = await stream.ReadAsync(buffer)) > 0)
             {
-                _stdout.Write(buffer, 0, read);
+                lock (_gate)
+                {
+                    _stdout.Write(buffer, 0, read);
+                }
             }
+        }
+        catch (Exception ex) when (_outputClosed && ex is ObjectDisposedException or IOException or OperationCanceledException)
+        {
+            // CloseOutput ended the read on purpose.
         }
     }
 
