@@ -217,6 +217,11 @@ internal sealed class MscatCommand
             errors.Add("give at least one --dial or --listen address.");
         }
 
+        if (pattern == Pattern.Pair && Values(result, _dial).Length + Values(result, _listen).Length > 1)
+        {
+            errors.Add("--pair has a single peer: give one --dial or --listen address.");
+        }
+
         bool hasData = result.GetValue(_data) is not null;
         bool hasFile = result.GetValue(_file) is not null;
         bool hasPayload = hasData || hasFile;

@@ -13,7 +13,8 @@ internal static class Program
         using var stop = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) =>
         {
-            e.Cancel = true;
+            // The first Ctrl+C asks for a clean end; a second one, while that is under way, ends the process at once.
+            e.Cancel = !stop.IsCancellationRequested;
             Cancel(stop);
         };
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

@@ -11,6 +11,7 @@ public class MscatArgumentTests
         yield return Case("no pattern", "choose a pattern", "--dial", "tcp://127.0.0.1:1");
         yield return Case("two patterns", "not --req and --pub", "--req", "--pub", "--dial", "tcp://127.0.0.1:1", "--data", "x");
         yield return Case("no address", "--dial or --listen", "--pull");
+        yield return Case("pair with two addresses", "--pair has a single peer", "--pair", "--dial", "tcp://127.0.0.1:1", "--listen", "tcp://127.0.0.1:0");
         yield return Case("push without payload", "--push sends messages", "--push", "--dial", "tcp://127.0.0.1:1");
         yield return Case("sub with payload", "--sub only receives", "--sub", "--dial", "tcp://127.0.0.1:1", "--data", "x");
         yield return Case("data and file", "--data and --file", "--push", "--dial", "tcp://127.0.0.1:1", "--data", "x", "--file", "y");
