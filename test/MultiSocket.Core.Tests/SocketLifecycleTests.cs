@@ -17,7 +17,7 @@ public class SocketLifecycleTests(string transport)
     /// <summary>An address of this transport on which nobody listens.</summary>
     private string Unbound()
     {
-        if (transport != "tcp")
+        if (transport is not ("tcp" or "ws"))
         {
             return TestAddress.For(transport);
         }
@@ -26,7 +26,7 @@ public class SocketLifecycleTests(string transport)
         probe.Start();
         var address = RawTcp.AddressOf(probe.LocalEndpoint);
         probe.Stop();
-        return address;
+        return transport == "ws" ? address.Replace("tcp://", "ws://", StringComparison.Ordinal) + "/nobody" : address;
     }
 
     [Test]

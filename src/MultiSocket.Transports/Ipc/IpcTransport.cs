@@ -26,6 +26,12 @@ public sealed class IpcTransport : ITransport
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
             return Wrap(socket, address.Address, options);
         }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressNotAvailable)
+        {
+            // No socket file at all: to the caller that is the same as nobody listening, as on tcp.
+            socket.Dispose();
+            throw new SocketException((int)SocketError.ConnectionRefused, $"Nobody listens at {address} (no socket file).");
+        }
         catch
         {
             socket.Dispose();
