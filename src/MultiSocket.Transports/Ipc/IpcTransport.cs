@@ -51,12 +51,25 @@ public sealed class IpcTransport : ITransport
         {
             socket.Bind(endPoint);
             socket.Listen(512);
-            return new IpcListener(socket, address.Address, options);
+            string path = address.Address;
+            return new SocketListener(socket, $"ipc://{path}", accepted => Wrap(accepted, path, options), () => RemoveSocketFile(path));
         }
         catch
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    private static void RemoveSocketFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next listener, which treats a leftover socket file as stale.
         }
     }
 
