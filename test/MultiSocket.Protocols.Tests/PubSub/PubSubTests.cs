@@ -143,7 +143,7 @@ public class PubSubTests
     {
         // Small kernel buffers and queues so the stalled subscriber's pipe fills after a few MB at most.
         var small = new TransportOptionsFor(SendBufferSize: 16 * 1024, ReceiveBufferSize: 16 * 1024);
-        await using var pub = new PublisherSocket(new SocketOptions { Linger = TimeSpan.Zero, Transport = small.Options });
+        await using var pub = new PublisherSocket(new SocketOptions { Linger = TimeSpan.Zero });
         await using var stalled = new SubscriberSocket(new SocketOptions { Linger = TimeSpan.Zero, ReceiveQueueSize = 1, Transport = small.Options });
         await using var fast1 = new SubscriberSocket(new SocketOptions { Linger = TimeSpan.Zero });
         await using var fast2 = new SubscriberSocket(new SocketOptions { Linger = TimeSpan.Zero });
