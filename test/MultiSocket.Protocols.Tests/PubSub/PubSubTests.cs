@@ -139,6 +139,61 @@ public class PubSubTests
     }
 
     [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
+    public async Task PublishersEndWithTheSubscribersSetWhileChangesRaceWithNewConnections(string transport, CancellationToken ct)
+    {
+        await using var sub = new SubscriberSocket();
+        var address = (await sub.ListenAsync(TestAddress.For(transport), ct)).BoundAddress;
+        var publishers = Enumerable.Range(0, 3).Select(_ => new PublisherSocket()).ToArray();
+        try
+        {
+            // Subscribe and unsubscribe from two tasks while the publishers connect one after another.
+            var churn = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+            {
+                for (int i = 0; i < 200; i++)
+                {
+                    string prefix = $"t{t}-p{i % 20}";
+                    if (i % 3 == 2)
+                    {
+                        sub.Unsubscribe(prefix);
+                    }
+                    else
+                    {
+                        sub.Subscribe(prefix);
+                    }
+                }
+            }, ct)).ToList();
+            foreach (var pub in publishers)
+            {
+                await pub.DialAsync(address, ct);
+            }
+
+            await Task.WhenAll(churn);
+            int expected = sub.Subscriptions.Count;
+            Assert.That(expected, Is.GreaterThan(0));
+            await Wait.UntilAsync(() => publishers.All(p => p.SubscriptionCount == expected), "every publisher holds the subscriber's final set");
+
+            // And they act on it: one message per final prefix reaches the subscriber, nothing else does.
+            var finalPrefixes = sub.Subscriptions.Select(p => Encoding.UTF8.GetString(p)).ToList();
+            await publishers[0].PublishAsync(Utf8("unsubscribed-topic"), ct);
+            foreach (var prefix in finalPrefixes)
+            {
+                await publishers[1].PublishAsync(Utf8(prefix + "!"), ct);
+            }
+
+            var got = await ReceiveTextsAsync(sub, finalPrefixes.Count, ct);
+            Assert.That(got, Is.EquivalentTo(finalPrefixes.Select(p => p + "!")));
+            Assert.That(publishers[0].Sent, Is.Zero);
+        }
+        finally
+        {
+            foreach (var pub in publishers)
+            {
+                await pub.DisposeAsync();
+            }
+        }
+    }
+
+    [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
     public async Task AStalledSubscriberDoesNotSlowThePublisherOrTheOthers(string transport, CancellationToken ct)
     {
         // Small kernel buffers and queues so the stalled subscriber's pipe fills after a few MB at most.
