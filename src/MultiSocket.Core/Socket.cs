@@ -131,8 +131,10 @@ public sealed partial class Socket : IAsyncDisposable
 
         Statistics.OnPipeAdded();
         Log.PipeAdded(Logger, pipe.Id, pipe.LocalAddress, pipe.RemoteAddress);
-        pipe.Start();
+        // Raise PipeAdded before the pipe's loops start: a pipe that dies at once (a peer that already left, a bad
+        // first frame) would otherwise raise PipeRemoved first.
         Raise(PipeAdded, new PipeEventArgs(pipe.Id, pipe.LocalAddress, pipe.RemoteAddress, isDialed, null));
+        pipe.Start();
         added.TrySetResult();
         return pipe;
     }
