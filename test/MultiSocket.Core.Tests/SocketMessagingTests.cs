@@ -364,4 +364,59 @@ public class SocketMessagingTests(string transport)
         Assert.That(arrived.Flags, Is.EqualTo(MessageFlags.Protocol1));
         Assert.That(arrived.Ttl, Is.EqualTo(8));
     }
+
+    [TestCase(200_000u, 0u)]
+    [TestCase(SocketOptions.DefaultMaxReceiveContentLength, SocketOptions.DefaultMaxReceiveContentLength)]
+    public async Task LargeMessagesWithinTheLimitArrive(uint size, uint limit)
+    {
+        await using var server = new Socket(new SocketOptions { MaxReceiveContentLength = limit });
+        var address = await server.ListenOnAsync(transport);
+        await using var client = new Socket();
+        await client.DialAsync(address);
+        var content = new byte[size];
+        new Random((int)size).NextBytes(content);
+        for (int i = 0; i < 3; i++)
+        {
+            await client.SendAsync(content);
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var message = await server.ReceiveAsync(Wait.Token());
+            Assert.That(message.Content.ToArray(), Is.EqualTo(content));
+        }
+
+        Assert.That(server.Statistics.PipesRemoved, Is.Zero);
+    }
+
+    [Test]
+    public async Task ReceiveHonoursCancellation()
+    {
+        await using var socket = new Socket();
+        await socket.ListenOnAsync(transport);
+        using var cts = new CancellationTokenSource();
+        var receiving = socket.ReceiveAsync(cts.Token).AsTask();
+        var enumerating = Task.Run(async () =>
+        {
+            await foreach (var message in socket.ReceiveAllAsync(cts.Token))
+            {
+                message.Dispose();
+            }
+        });
+        Assert.That(receiving.IsCompleted, Is.False);
+        cts.Cancel();
+        Assert.That(async () => await receiving, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(async () => await enumerating, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(socket.IsDisposed, Is.False);
+    }
+
+    [Test]
+    public async Task PendingSendEndsWithObjectDisposedWhenTheSocketIsDisposed()
+    {
+        var socket = new Socket();
+        var waiting = socket.SendAsync("nobody to take it").AsTask();
+        Assert.That(waiting.IsCompleted, Is.False, "no pipe: the send waits");
+        await socket.DisposeAsync();
+        Assert.That(async () => await waiting, Throws.TypeOf<ObjectDisposedException>());
+    }
 }
