@@ -14,7 +14,7 @@ public class SocketFlowControlTests(string transport)
     /// <summary>A peer that reads nothing until told to: its receive queue holds one message.</summary>
     private async Task<(Socket Peer, string Address)> StalledPeerAsync()
     {
-        var peer = new Socket(new SocketOptions { ReceiveQueueSize = 1 });
+        var peer = new Socket(new SocketOptions { ReceiveQueueSize = 1, Linger = TimeSpan.FromMilliseconds(200) });
         var address = await peer.ListenOnAsync(transport);
         return (peer, address);
     }
@@ -231,5 +231,57 @@ public class SocketFlowControlTests(string transport)
         });
         await Wait.ForAsync(replies, "sends to a NoReceive peer never stall");
         Assert.That(client.PipeCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task SendWaitingOnAFullQueueEndsWithObjectDisposed()
+    {
+        var (peer, address) = await StalledPeerAsync();
+        await using var _ = peer;
+        var sender = new Socket(new SocketOptions { SendQueueSize = 1, Linger = TimeSpan.FromMilliseconds(100) });
+        await sender.DialAsync(address);
+        Task waiting = Task.CompletedTask;
+        for (int i = 0; waiting.IsCompleted && i < MaxAttempts; i++)
+        {
+            waiting = sender.SendAsync(Payload).AsTask();
+        }
+
+        Assert.That(waiting.IsCompleted, Is.False, "the queue is full");
+        await sender.DisposeAsync();
+        Assert.That(async () => await waiting, Throws.TypeOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public async Task SendToOnePassesOverAPeerThatDoesNotRead()
+    {
+        var (stalled, stalledAddress) = await StalledPeerAsync();
+        await using var _ = stalled;
+        await using var reader = new Socket();
+        var readerAddress = await reader.ListenOnAsync(transport);
+        await using var sender = new Socket(new SocketOptions { SendQueueSize = 1, Linger = TimeSpan.FromMilliseconds(100) });
+        await sender.DialAsync(stalledAddress);
+        await sender.DialAsync(readerAddress);
+
+        // Far more than the stalled peer's buffers hold: every send completes because the reading peer takes them.
+        const int count = 1000;
+        int received = 0;
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var message in reader.ReceiveAllAsync())
+            {
+                message.Dispose();
+                Interlocked.Increment(ref received);
+            }
+        });
+        var sending = Task.Run(async () =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                await sender.SendAsync(Payload);
+            }
+        });
+        await Wait.ForAsync(sending, "all sends complete despite the stalled peer");
+        Assert.That(sender.Statistics.Dropped, Is.Zero);
+        await Wait.UntilAsync(() => Volatile.Read(ref received) > count / 2, "the reading peer took most of them");
     }
 }
