@@ -86,11 +86,9 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
         waits[^1] = joined;
         var first = await Task.WhenAny(waits).ConfigureAwait(false);
         waiting.Cancel();
-        if (!joined.IsCompleted)
-        {
-            // Observe the wait we abandon (it ends cancelled, or disposed if the socket closes meanwhile).
-            _ = joined.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-        }
+
+        // Observe the pipe-joined wait (it faults with ObjectDisposedException if the socket closes); checked below.
+        _ = joined.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
         cancellationToken.ThrowIfCancellationRequested();
         Socket.ThrowIfDisposed();
