@@ -131,4 +131,33 @@ public class SwitchTests(string transport)
         Assert.That(await server1.ReceiveTextAsync(), Is.EqualTo("fan out"));
         Assert.That(await server2.ReceiveTextAsync(), Is.EqualTo("fan out"));
     }
+
+    [Test]
+    public async Task AMessageWithAFullSourcePathDoesNotBreakTheLinkBehindTheSwitch()
+    {
+        var owned = new List<IAsyncDisposable>();
+        try
+        {
+            var (client, server, front, back) = await ConnectAsync(owned);
+            await using var device = new Switch(front, back);
+
+            // 254 hops: the switch's front may still receive it (255 ids), but nobody can receive it after that.
+            var longPath = Message.Create("too far");
+            longPath.Source = new MessagePath(Enumerable.Range(1, MessagePath.MaxLength - 1).Select(i => (uint)i).ToArray());
+            await client.SendMessageAsync(longPath);
+            await client.SendAsync("after");
+
+            Assert.That(await server.ReceiveTextAsync(), Is.EqualTo("after"));
+            Assert.Multiple(() =>
+            {
+                Assert.That(back.Statistics.PipesAdded, Is.EqualTo(1), "the switch's link to the server was not torn down");
+                Assert.That(back.Statistics.PipesRemoved, Is.Zero);
+                Assert.That(back.Statistics.Expired, Is.EqualTo(1), "the message that cannot take another hop is dropped and counted");
+            });
+        }
+        finally
+        {
+            await DisposeAllAsync(owned);
+        }
+    }
 }
