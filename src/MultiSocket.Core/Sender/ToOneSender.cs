@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 
 namespace MultiSocket;
 
@@ -56,6 +57,23 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
                     if (pipes[(int)((start + (uint)i) % (uint)pipes.Length)].TryEnqueue(message))
                     {
                         return;
+                    }
+                }
+
+                if (pipes.Length == 1)
+                {
+                    // One pipe: nobody else could take the message, so simply wait for room in it.
+                    try
+                    {
+                        await pipes[0].EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+                    catch (ChannelClosedException)
+                    {
+                        // The pipe is closing; it leaves the list shortly.
+                        Socket.ThrowIfDisposed();
+                        await Task.Yield();
+                        continue;
                     }
                 }
 
