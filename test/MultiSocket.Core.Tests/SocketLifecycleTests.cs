@@ -318,6 +318,35 @@ public class SocketLifecycleTests(string transport)
         var ex = Assert.ThrowsAsync<SocketException>(async () => await second.ListenAsync(address));
         Assert.That(ex!.SocketErrorCode, Is.EqualTo(SocketError.AddressAlreadyInUse));
     }
+
+    [Test]
+    public async Task DisposeRacingDialsAndSendsEndsCleanly()
+    {
+        await using var server = new Socket();
+        var address = await server.ListenOnAsync(transport);
+        _ = server.RunEchoAsync();
+        for (int round = 0; round < 20; round++)
+        {
+            var client = new Socket(FastReconnect);
+            var dials = Enumerable.Range(0, 3).Select(_ => Task.Run(() => client.DialAsync(address))).ToArray();
+            var sends = Enumerable.Range(0, 3).Select(i => Task.Run(async () => await client.SendAsync($"r{round}s{i}"))).ToArray();
+            var disposing = Task.Run(async () => await client.DisposeAsync());
+            await Wait.ForAsync(disposing, "DisposeAsync completes while dials and sends race it");
+            foreach (var task in dials.Concat<Task>(sends))
+            {
+                var outcome = await Task.WhenAny(task, Task.Delay(Wait.Timeout));
+                Assert.That(outcome, Is.SameAs(task), "every racing call ends");
+                Assert.That(
+                    task.IsCompletedSuccessfully || task.Exception?.InnerException is ObjectDisposedException or OperationCanceledException || task.IsCanceled,
+                    Is.True,
+                    $"ended with {task.Exception?.InnerException}");
+            }
+
+            Assert.That(client.PipeCount, Is.Zero, $"round {round}: no pipe outlives the socket");
+        }
+
+        await Wait.UntilAsync(() => server.PipeCount == 0, "the server sees every client pipe close");
+    }
 }
 
 /// <summary>Address validation (transport independent).</summary>
