@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using MultiSocket.Core.Tests.Codec;
 using MultiSocket.Testing;
 
 namespace MultiSocket.Core.Tests;
@@ -111,5 +112,41 @@ public class SocketBadInputTests
         }
 
         await Wait.UntilAsync(() => server.Statistics.PipesRemoved == 10, "ten bad pipes removed");
+    }
+
+    [Test]
+    public async Task BadFrameFromADialedPeerClosesThePipeAndTheDialerReconnects()
+    {
+        var (listener, address) = RawTcp.Listen();
+        try
+        {
+            var logger = new CapturingLogger();
+            await using var client = new Socket(new SocketOptions { Logger = logger, MinReconnectInterval = TimeSpan.FromMilliseconds(10) });
+            var events = new PipeEvents(client);
+            var dialer = await client.DialAsync(address);
+            using var first = await listener.AcceptTcpClientAsync(Wait.Token());
+            uint firstPipe = dialer.PipeId;
+
+            using (var hello = Message.Create("hello from the server"))
+            {
+                await first.WriteAsync([.. FrameEncoder.ToArray(hello), .. Header(2, 16, 0, 0, 0)]);
+            }
+
+            Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("hello from the server"));
+            var removed = await events.WaitRemovedAsync(firstPipe);
+            Assert.That(removed.IsDialed, Is.True);
+            Assert.That((removed.Error as FrameException)?.Error, Is.EqualTo(FrameError.InvalidPath));
+            Assert.That(logger.Entries, Has.Some.Matches<CapturingLogger.LogEntry>(e => e.Level == LogLevel.Warning && e.Exception is FrameException));
+
+            using var second = await listener.AcceptTcpClientAsync(Wait.Token());
+            await Wait.UntilAsync(() => dialer.IsConnected && dialer.PipeId != firstPipe, "the dialer reconnected");
+            await client.SendAsync("hi");
+            var expected = WireVectors.Load("tcp_send_hi");
+            Assert.That(await second.ReadExactlyAsync(expected.Length), Is.EqualTo(expected));
+        }
+        finally
+        {
+            listener.Stop();
+        }
     }
 }
