@@ -295,4 +295,48 @@ public class SocketFlowControlTests(string transport)
         Assert.That(sender.Statistics.Dropped, Is.Zero);
         await Wait.UntilAsync(() => Volatile.Read(ref received) > count / 2, "the reading peer took most of them");
     }
+
+    [Test]
+    public async Task DialerAtThePipeLimitWaitsForASlotThenReconnects()
+    {
+        var serverA = new Socket();
+        var addressA = await serverA.ListenOnAsync(transport);
+        await using var serverB = new Socket();
+        var addressB = await serverB.ListenOnAsync(transport);
+        await using var client = new Socket(new SocketOptions
+        {
+            PipeLimit = 1,
+            MinReconnectInterval = TimeSpan.FromMilliseconds(10),
+            MaxReconnectInterval = TimeSpan.FromMilliseconds(50),
+        });
+        int pipes = 0;
+        int maxPipes = 0;
+        client.PipeAdded += (_, _) =>
+        {
+            int now = Interlocked.Increment(ref pipes);
+            int max;
+            while (now > (max = Volatile.Read(ref maxPipes)) && Interlocked.CompareExchange(ref maxPipes, now, max) != max)
+            {
+            }
+        };
+        client.PipeRemoved += (_, _) => Interlocked.Decrement(ref pipes);
+
+        var dialerA = await client.DialAsync(addressA);
+        await serverA.DisposeAsync();
+        await Wait.UntilAsync(() => client.PipeCount == 0, "A's pipe closed; dialer A keeps retrying");
+        var dialerB = await client.DialAsync(addressB);
+
+        // A is back, but the client is at its limit: dialer A must not hold a second pipe.
+        await using var serverA2 = new Socket();
+        await serverA2.ListenAsync(addressA);
+        _ = serverA2.RunEchoAsync();
+        await client.SendAsync("to b");
+        Assert.That(await serverB.ReceiveTextAsync(), Is.EqualTo("to b"));
+
+        await dialerB.DisposeAsync();
+        await Wait.UntilAsync(() => dialerA.IsConnected, "dialer A takes the freed slot");
+        await client.SendAsync("to a2");
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("echo:to a2"));
+        Assert.That(Volatile.Read(ref maxPipes), Is.EqualTo(1), "never more pipes than the limit");
+    }
 }
