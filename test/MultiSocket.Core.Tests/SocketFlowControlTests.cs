@@ -14,7 +14,7 @@ public class SocketFlowControlTests(string transport)
     /// <summary>A peer that reads nothing until told to: its receive queue holds one message.</summary>
     private async Task<(Socket Peer, string Address)> StalledPeerAsync()
     {
-        var peer = new Socket(new SocketOptions { ReceiveQueueSize = 1 });
+        var peer = new Socket(new SocketOptions { ReceiveQueueSize = 1, Linger = TimeSpan.FromMilliseconds(200) });
         var address = await peer.ListenOnAsync(transport);
         return (peer, address);
     }
@@ -231,5 +231,112 @@ public class SocketFlowControlTests(string transport)
         });
         await Wait.ForAsync(replies, "sends to a NoReceive peer never stall");
         Assert.That(client.PipeCount, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task SendWaitingOnAFullQueueEndsWithObjectDisposed()
+    {
+        var (peer, address) = await StalledPeerAsync();
+        await using var _ = peer;
+        var sender = new Socket(new SocketOptions { SendQueueSize = 1, Linger = TimeSpan.FromMilliseconds(100) });
+        await sender.DialAsync(address);
+        Task waiting = Task.CompletedTask;
+        for (int i = 0; waiting.IsCompleted && i < MaxAttempts; i++)
+        {
+            waiting = sender.SendAsync(Payload).AsTask();
+        }
+
+        Assert.That(waiting.IsCompleted, Is.False, "the queue is full");
+        await sender.DisposeAsync();
+        if (transport == "inproc")
+        {
+            Assert.That(async () => await waiting, Throws.TypeOf<ObjectDisposedException>());
+        }
+        else
+        {
+            // Over tcp the kernel may still drain a little during the linger, letting the send into the queue just
+            // before it closes; what must not happen is a hang or any other exception.
+            var outcome = await Task.WhenAny(waiting, Task.Delay(Wait.Timeout));
+            Assert.That(outcome, Is.SameAs(waiting), "the waiting send ended with the socket");
+            Assert.That(waiting.IsCompletedSuccessfully || waiting.Exception?.InnerException is ObjectDisposedException, Is.True, $"ended with {waiting.Exception?.InnerException}");
+        }
+    }
+
+    [Test]
+    public async Task SendToOnePassesOverAPeerThatDoesNotRead()
+    {
+        var (stalled, stalledAddress) = await StalledPeerAsync();
+        await using var _ = stalled;
+        await using var reader = new Socket();
+        var readerAddress = await reader.ListenOnAsync(transport);
+        await using var sender = new Socket(new SocketOptions { SendQueueSize = 1, Linger = TimeSpan.FromMilliseconds(100) });
+        await sender.DialAsync(stalledAddress);
+        await sender.DialAsync(readerAddress);
+
+        // Far more than the stalled peer's buffers hold: every send completes because the reading peer takes them.
+        const int count = 1000;
+        int received = 0;
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var message in reader.ReceiveAllAsync())
+            {
+                message.Dispose();
+                Interlocked.Increment(ref received);
+            }
+        });
+        var sending = Task.Run(async () =>
+        {
+            for (int i = 0; i < count; i++)
+            {
+                await sender.SendAsync(Payload);
+            }
+        });
+        await Wait.ForAsync(sending, "all sends complete despite the stalled peer");
+        Assert.That(sender.Statistics.Dropped, Is.Zero);
+        await Wait.UntilAsync(() => Volatile.Read(ref received) > count / 2, "the reading peer took most of them");
+    }
+
+    [Test]
+    public async Task DialerAtThePipeLimitWaitsForASlotThenReconnects()
+    {
+        var serverA = new Socket();
+        var addressA = await serverA.ListenOnAsync(transport);
+        await using var serverB = new Socket();
+        var addressB = await serverB.ListenOnAsync(transport);
+        await using var client = new Socket(new SocketOptions
+        {
+            PipeLimit = 1,
+            MinReconnectInterval = TimeSpan.FromMilliseconds(10),
+            MaxReconnectInterval = TimeSpan.FromMilliseconds(50),
+        });
+        int pipes = 0;
+        int maxPipes = 0;
+        client.PipeAdded += (_, _) =>
+        {
+            int now = Interlocked.Increment(ref pipes);
+            int max;
+            while (now > (max = Volatile.Read(ref maxPipes)) && Interlocked.CompareExchange(ref maxPipes, now, max) != max)
+            {
+            }
+        };
+        client.PipeRemoved += (_, _) => Interlocked.Decrement(ref pipes);
+
+        var dialerA = await client.DialAsync(addressA);
+        await serverA.DisposeAsync();
+        await Wait.UntilAsync(() => client.PipeCount == 0, "A's pipe closed; dialer A keeps retrying");
+        var dialerB = await client.DialAsync(addressB);
+
+        // A is back, but the client is at its limit: dialer A must not hold a second pipe.
+        await using var serverA2 = new Socket();
+        await serverA2.ListenAsync(addressA);
+        _ = serverA2.RunEchoAsync();
+        await client.SendAsync("to b");
+        Assert.That(await serverB.ReceiveTextAsync(), Is.EqualTo("to b"));
+
+        await dialerB.DisposeAsync();
+        await Wait.UntilAsync(() => dialerA.IsConnected, "dialer A takes the freed slot");
+        await client.SendAsync("to a2");
+        Assert.That(await client.ReceiveTextAsync(), Is.EqualTo("echo:to a2"));
+        Assert.That(Volatile.Read(ref maxPipes), Is.EqualTo(1), "never more pipes than the limit");
     }
 }

@@ -364,4 +364,164 @@ public class SocketMessagingTests(string transport)
         Assert.That(arrived.Flags, Is.EqualTo(MessageFlags.Protocol1));
         Assert.That(arrived.Ttl, Is.EqualTo(8));
     }
+
+    [TestCase(200_000u, 0u)]
+    [TestCase(SocketOptions.DefaultMaxReceiveContentLength, SocketOptions.DefaultMaxReceiveContentLength)]
+    public async Task LargeMessagesWithinTheLimitArrive(uint size, uint limit)
+    {
+        await using var server = new Socket(new SocketOptions { MaxReceiveContentLength = limit });
+        var address = await server.ListenOnAsync(transport);
+        await using var client = new Socket();
+        await client.DialAsync(address);
+        var content = new byte[size];
+        new Random((int)size).NextBytes(content);
+        for (int i = 0; i < 3; i++)
+        {
+            await client.SendAsync(content);
+        }
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var message = await server.ReceiveAsync(Wait.Token());
+            Assert.That(message.Content.ToArray(), Is.EqualTo(content));
+        }
+
+        Assert.That(server.Statistics.PipesRemoved, Is.Zero);
+    }
+
+    [Test]
+    public async Task ReceiveHonoursCancellation()
+    {
+        await using var socket = new Socket();
+        await socket.ListenOnAsync(transport);
+        using var cts = new CancellationTokenSource();
+        var receiving = socket.ReceiveAsync(cts.Token).AsTask();
+        var enumerating = Task.Run(async () =>
+        {
+            await foreach (var message in socket.ReceiveAllAsync(cts.Token))
+            {
+                message.Dispose();
+            }
+        });
+        Assert.That(receiving.IsCompleted, Is.False);
+        cts.Cancel();
+        Assert.That(async () => await receiving, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(async () => await enumerating, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(socket.IsDisposed, Is.False);
+    }
+
+    [Test]
+    public async Task PendingSendEndsWithObjectDisposedWhenTheSocketIsDisposed()
+    {
+        var socket = new Socket();
+        var waiting = socket.SendAsync("nobody to take it").AsTask();
+        Assert.That(waiting.IsCompleted, Is.False, "no pipe: the send waits");
+        await socket.DisposeAsync();
+        Assert.That(async () => await waiting, Throws.TypeOf<ObjectDisposedException>());
+    }
+
+    [Test]
+    public async Task ManyClientsSendingConcurrentlyEachGetEveryReply()
+    {
+        const int clients = 20;
+        const int perClient = 100;
+        await using var server = new Socket();
+        var address = await server.ListenOnAsync(transport);
+        var echo = Task.WhenAll(Enumerable.Range(0, 2).Select(_ => server.RunEchoAsync()));
+        var sockets = new List<Socket>();
+        try
+        {
+            for (int c = 0; c < clients; c++)
+            {
+                var client = new Socket();
+                sockets.Add(client);
+                await client.DialAsync(address);
+            }
+
+            var conversations = sockets.Select((client, c) => Task.Run(async () =>
+            {
+                var sending = Task.Run(async () =>
+                {
+                    for (int i = 0; i < perClient; i++)
+                    {
+                        await client.SendAsync($"{c}:{i}");
+                    }
+                });
+                var replies = new List<string>();
+                for (int i = 0; i < perClient; i++)
+                {
+                    replies.Add(await client.ReceiveTextAsync());
+                }
+
+                await sending;
+                return replies;
+            })).ToArray();
+
+            var all = await Wait.ForAsync(Task.WhenAll(conversations), "every client gets every reply");
+            for (int c = 0; c < clients; c++)
+            {
+                Assert.That(all[c].Order(), Is.EquivalentTo(Enumerable.Range(0, perClient).Select(i => $"echo:{c}:{i}")), $"client {c}");
+            }
+        }
+        finally
+        {
+            foreach (var client in sockets)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Test]
+    public async Task ConcurrentSendersOnOneSocketLoseNothing()
+    {
+        const int senders = 4;
+        const int perSender = 500;
+        await using var server = new Socket();
+        var address = await server.ListenOnAsync(transport);
+        await using var client = new Socket();
+        await client.DialAsync(address);
+        var sending = Task.WhenAll(Enumerable.Range(0, senders).Select(s => Task.Run(async () =>
+        {
+            for (int i = 0; i < perSender; i++)
+            {
+                await client.SendAsync($"{s}:{i}");
+            }
+        })));
+
+        var lastBySender = new int[senders];
+        Array.Fill(lastBySender, -1);
+        for (int n = 0; n < senders * perSender; n++)
+        {
+            var parts = (await server.ReceiveTextAsync()).Split(':');
+            int s = int.Parse(parts[0]);
+            int i = int.Parse(parts[1]);
+            Assert.That(i, Is.EqualTo(lastBySender[s] + 1), "one pipe keeps each sender's order");
+            lastBySender[s] = i;
+        }
+
+        await Wait.ForAsync(sending, "all sends complete");
+        Assert.That(lastBySender, Is.All.EqualTo(perSender - 1));
+    }
+
+    [Test]
+    public async Task CallerMayReuseItsBufferOnceSendReturns()
+    {
+        await using var server = new Socket();
+        var address = await server.ListenOnAsync(transport);
+        await using var client = new Socket();
+        await client.DialAsync(address);
+        var buffer = new byte[3];
+        for (byte i = 0; i < 50; i++)
+        {
+            buffer.AsSpan().Fill(i);
+            await client.SendAsync(buffer);
+        }
+
+        for (byte i = 0; i < 50; i++)
+        {
+            using var message = await server.ReceiveAsync(Wait.Token());
+            Assert.That(message.Content.ToArray(), Is.EqualTo(new[] { i, i, i }));
+        }
+    }
 }

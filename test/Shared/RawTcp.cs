@@ -15,12 +15,12 @@ public static class RawTcp
 
     /// <summary>The <c>tcp://</c> address of a local endpoint, as MultiSocket formats it.</summary>
     public static string AddressOf(EndPoint? endPoint) =>
-        endPoint is IPEndPoint ip ? $"tcp://{ip.Address}:{ip.Port}" : throw new ArgumentException("Not an IP endpoint.", nameof(endPoint));
+        endPoint is IPEndPoint ip ? $"tcp://{(ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address)}:{ip.Port}" : throw new ArgumentException("Not an IP endpoint.", nameof(endPoint));
 
     /// <summary>Connects a plain TCP client to a socket listening at <paramref name="address"/>.</summary>
     public static async Task<TcpClient> ConnectAsync(string address)
     {
-        var client = new TcpClient { NoDelay = true };
+        var client = new TcpClient(AddressFamily.InterNetwork) { NoDelay = true };
         await client.ConnectAsync(EndPointOf(address), Wait.Token());
         return client;
     }
@@ -45,9 +45,20 @@ public static class RawTcp
     public static async Task<byte[]> ReadToEndAsync(this TcpClient client, TimeSpan? timeout = null)
     {
         var all = new MemoryStream();
+        var token = Wait.Token(timeout);
+        var chunk = new byte[4096];
         try
         {
-            await client.GetStream().CopyToAsync(all, Wait.Token(timeout));
+            // The socket itself, not GetStream(): that refuses once our sending side is shut down.
+            int n;
+            while ((n = await client.Client.ReceiveAsync(chunk, SocketFlags.None, token)) > 0)
+            {
+                all.Write(chunk, 0, n);
+            }
+        }
+        catch (SocketException)
+        {
+            // A reset after the data: what arrived before it counts.
         }
         catch (IOException)
         {
