@@ -314,6 +314,16 @@ public class SocketLifecycleTests(string transport)
     }
 
     [Test]
+    public async Task ListenHonoursACancelledToken()
+    {
+        await using var socket = new Socket();
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.That(async () => await socket.ListenAsync(TestAddress.For(transport), cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(async () => await socket.DialAsync(TestAddress.For(transport), cancelled.Token), Throws.InstanceOf<OperationCanceledException>());
+    }
+
+    [Test]
     public async Task ListeningTwiceOnOneAddressFails()
     {
         await using var first = new Socket();

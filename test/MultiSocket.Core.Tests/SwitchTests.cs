@@ -40,6 +40,35 @@ public class SwitchTests(string transport)
     }
 
     [Test]
+    public async Task AThrowingMiddlewareDropsThatMessageLogsAndKeepsForwarding()
+    {
+        var owned = new List<IAsyncDisposable>();
+        try
+        {
+            var logger = new CapturingLogger();
+            var server = new Socket();
+            var front = new Socket(new SocketOptions { Logger = logger });
+            var back = new Socket();
+            var client = new Socket();
+            owned.AddRange([client, front, back, server]);
+            await back.DialAsync(await server.ListenOnAsync(transport));
+            await client.DialAsync(await front.ListenOnAsync(transport));
+            await using var device = new Switch(front, back, message =>
+                message.ContentAsString() == "poison" ? throw new InvalidOperationException("cannot digest") : message);
+
+            await client.SendAsync("poison");
+            await client.SendAsync("fine");
+            Assert.That(await server.ReceiveTextAsync(), Is.EqualTo("fine"));
+            Assert.That(device.Completion.IsCompleted, Is.False);
+            await Wait.UntilAsync(() => logger.Entries.Any(e => e.Exception is InvalidOperationException), "the middleware failure to be logged");
+        }
+        finally
+        {
+            await DisposeAllAsync(owned);
+        }
+    }
+
+    [Test]
     public async Task MiddlewareSeesChangesAndDropsMessages()
     {
         var owned = new List<IAsyncDisposable>();
