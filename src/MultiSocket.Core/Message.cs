@@ -105,7 +105,7 @@ public sealed class Message : IDisposable
     internal static Message Rent(int length)
     {
         var msg = Pool.Rent();
-        msg._buffer = length == 0 ? [] : ArrayPool<byte>.Shared.Rent(length);
+        msg._buffer = length == 0 ? [] : BufferPool.Rent(length);
         msg._length = length;
         msg._refCount = 1;
         msg.Ttl = SocketOptions.DefaultSendTtl;
@@ -166,7 +166,7 @@ public sealed class Message : IDisposable
         SendType = SendType.ToOne;
         if (buffer.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            BufferPool.Return(buffer);
         }
 
         Pool.Return(this);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
+using MultiSocket.Transport;
 
 namespace MultiSocket;
 
@@ -14,11 +15,15 @@ internal sealed partial class Pipe
     {
         using var decoder = new FrameDecoder(Id, _maxContentLength);
         var receiver = _socket.Receiver;
+
+        // Reads take no token (a cancellable read registers with it every time it waits); an abort cancels the pending
+        // read instead, registered once per pipe.
+        using var abort = token.UnsafeRegister(static reader => ((PipeReader)reader!).CancelPendingRead(), input);
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync(token).ConfigureAwait(false);
+                var result = await input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
                 try
                 {
@@ -116,9 +121,13 @@ internal sealed partial class Pipe
     private async Task ReadMessagesAsync(ChannelReader<Message> input, CancellationToken token)
     {
         var receiver = _socket.Receiver;
-        while (await input.WaitToReadAsync(token).ConfigureAwait(false))
+
+        // No token on the wait: a cancellable wait allocates every time the input runs dry. An abort ends the wait by
+        // closing the connection instead, which completes our input (registered once per pipe, not per wait).
+        using var abort = token.UnsafeRegister(static connection => _ = ((IConnection)connection!).DisposeAsync(), _connection);
+        while (await input.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (input.TryRead(out var message))
+            while (!token.IsCancellationRequested && input.TryRead(out var message))
             {
                 if (message.IsShared)
                 {
@@ -143,6 +152,8 @@ internal sealed partial class Pipe
                     await delivered.ConfigureAwait(false);
                 }
             }
+
+            token.ThrowIfCancellationRequested();
         }
     }
 

@@ -15,11 +15,17 @@ internal sealed partial class Pipe
     private async Task WriteFramesAsync(PipeWriter output, CancellationToken token)
     {
         var queue = _queue!.Reader;
+
+        // Flushes take no token either (a cancellable flush registers with it every time it waits for the socket); an
+        // abort cancels the pending flush instead, registered once per pipe.
+        using var abort = token.UnsafeRegister(static writer => ((PipeWriter)writer!).CancelPendingFlush(), output);
         try
         {
-            while (await queue.WaitToReadAsync(token).ConfigureAwait(false))
+            // No token on the wait: a cancellable wait allocates every time the queue runs dry. Abort completes the
+            // queue, which ends the wait; the token is checked between messages instead.
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (queue.TryRead(out var message))
+                while (!token.IsCancellationRequested && queue.TryRead(out var message))
                 {
                     bool close = false;
                     try
@@ -54,7 +60,7 @@ internal sealed partial class Pipe
 
                     if (output.UnflushedBytes >= FlushThreshold)
                     {
-                        var partial = await output.FlushAsync(token).ConfigureAwait(false);
+                        var partial = await output.FlushAsync().ConfigureAwait(false);
                         if (partial.IsCompleted || partial.IsCanceled)
                         {
                             return;
@@ -62,7 +68,12 @@ internal sealed partial class Pipe
                     }
                 }
 
-                var flushed = await output.FlushAsync(token).ConfigureAwait(false);
+                if (token.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                var flushed = await output.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
                     return;
@@ -70,7 +81,7 @@ internal sealed partial class Pipe
             }
 
             // The queue was completed (socket disposal) and everything in it has been flushed.
-            _sentEverything = true;
+            _sentEverything = !token.IsCancellationRequested;
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using MultiSocket.Internal;
 using MultiSocket.Transport;
 using Pipelines.Sockets.Unofficial;
 
@@ -36,10 +37,12 @@ internal sealed class SocketPipeConnection : IStreamConnection
         return default;
     }
 
-    // Let up to 1 MiB queue in either direction before pushing back on the writer.
+    // Let up to 1 MiB queue in either direction before pushing back on the writer. Segments come from a pool deep
+    // enough for that much (the shared pool is not: a busy connection allocated most of its segments).
     private static PipeOptions Options(int segmentSize) => new(
         pauseWriterThreshold: Math.Max(1024 * 1024, 4 * segmentSize),
         resumeWriterThreshold: Math.Max(512 * 1024, 2 * segmentSize),
+        pool: PooledMemoryPool.Instance,
         minimumSegmentSize: segmentSize,
         useSynchronizationContext: false);
 }

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+
+namespace MultiSocket.Bench;
+
+/// <summary>A throughput measurement: messages received in the measured window, and what the process allocated.</summary>
+internal readonly record struct Throughput(long Messages, double Seconds, long AllocatedBytes, long Sent)
+{
+    public double MessagesPerSecond => Messages / Seconds;
+
+    public double AllocatedPerMessage => (double)AllocatedBytes / Sent;
+
+    /// <summary>Share of the sent messages each receiver got (below 1 when a best-effort sender dropped).</summary>
+    public double Delivered => (double)Messages / Sent;
+}
+
+/// <summary>Round-trip times of a request/reply loop.</summary>
+internal readonly record struct Latency(double P50Us, double P99Us, double MeanUs, double AllocatedPerRoundTrip)
+{
+    public static Latency From(long[] ticks, long allocated)
+    {
+        Array.Sort(ticks);
+        double toUs = 1_000_000.0 / Stopwatch.Frequency;
+        double mean = 0;
+        foreach (var t in ticks)
+        {
+            mean += t;
+        }
+
+        return new Latency(
+            ticks[ticks.Length / 2] * toUs,
+            ticks[Math.Min(ticks.Length - 1, (int)(ticks.Length * 0.99))] * toUs,
+            mean / ticks.Length * toUs,
+            (double)allocated / ticks.Length);
+    }
+}
+
+/// <summary>Bytes allocated by every thread of the process since the window opened.</summary>
+internal readonly struct AllocationWindow
+{
+    private readonly long _start;
+
+    private AllocationWindow(long start) => _start = start;
+
+    public static AllocationWindow Open() => new(GC.GetTotalAllocatedBytes(precise: true));
+
+    public long Close() => GC.GetTotalAllocatedBytes(precise: true) - _start;
+}
+
+/// <summary>One side of the comparison: runs every workload with one library.</summary>
+internal abstract class Contender
+{
+    public abstract string Name { get; }
+
+    /// <summary>One pusher, one puller: <paramref name="count"/> messages of <paramref name="size"/> bytes.</summary>
+    public abstract Task<Throughput> PushPullAsync(string transport, int size, int count, int warmup);
+
+    /// <summary>One requester, one echoing replier: <paramref name="count"/> round trips, one at a time.</summary>
+    public abstract Task<Latency> RequestReplyAsync(string transport, int size, int count, int warmup);
+
+    /// <summary>One publisher, <paramref name="subscribers"/> subscribers; the rate each subscriber sees.</summary>
+    public abstract Task<Throughput> PublishSubscribeAsync(string transport, int size, int count, int subscribers);
+
+    protected static string UniqueInproc(string what) => $"inproc://bench-{what}-{Guid.NewGuid():N}";
+
+    // Pub/sub payload kinds (first byte): data, end of run, connection probe.
+    protected const byte Data = 0;
+    protected const byte End = 1;
+    protected const byte Probe = 2;
+}
