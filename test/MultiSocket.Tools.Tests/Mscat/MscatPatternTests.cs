@@ -211,7 +211,7 @@ public class MscatPatternTests
         var answering = Task.WhenAll(AnswerAsync(first, "one"), AnswerAsync(second, "two"));
 
         await using var mscat = await MscatProcess.RunAsync(
-            "--surveyor", "--dial", firstListener.BoundAddress, "--dial", secondListener.BoundAddress, "--data", "who?", "--timeout", "1.5");
+            "--surveyor", "--dial", firstListener.BoundAddress, "--dial", secondListener.BoundAddress, "--data", "who?", "--timeout", "2");
 
         await Wait.ForAsync(answering, "both respondents to answer");
         Assert.That(mscat.ExitCode, Is.Zero, mscat.ErrorText);

@@ -54,7 +54,7 @@ public class MscatToMscatTests
         await using var respondent = MscatProcess.Start("--respondent", "--listen", "tcp://127.0.0.1:0", "--data", "present", "--count", "1");
         string address = await respondent.ListenAddressAsync();
 
-        await using var surveyor = await MscatProcess.RunAsync("--surveyor", "--dial", address, "--data", "roll call", "--timeout", "1.5");
+        await using var surveyor = await MscatProcess.RunAsync("--surveyor", "--dial", address, "--data", "roll call", "--timeout", "2");
 
         Assert.That(surveyor.ExitCode, Is.Zero, surveyor.ErrorText);
         Assert.That(surveyor.OutputText, Is.EqualTo("present\n"));
