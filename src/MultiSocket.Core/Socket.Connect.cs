@@ -24,7 +24,7 @@ public sealed partial class Socket
     {
         ArgumentNullException.ThrowIfNull(address);
         ThrowIfDisposed();
-        var (parsed, settings, transport) = Resolve(address, TransportAddress.Dial);
+        var (parsed, settings, transport) = Resolve(address, TransportAddress.Dial, cancellationToken);
         var dialer = new Dialer(this, parsed, settings, transport);
         lock (_gate)
         {
@@ -63,7 +63,7 @@ public sealed partial class Socket
     {
         ArgumentNullException.ThrowIfNull(address);
         ThrowIfDisposed();
-        var (parsed, settings, transport) = Resolve(address, TransportAddress.Listen);
+        var (parsed, settings, transport) = Resolve(address, TransportAddress.Listen, cancellationToken);
         var bound = await transport.ListenAsync(parsed, settings.Transport, cancellationToken).ConfigureAwait(false);
         var listener = new Listener(this, parsed, settings, bound);
         lock (_gate)
@@ -107,9 +107,10 @@ public sealed partial class Socket
         };
     }
 
-    private (TransportAddress Address, EndpointSettings Settings, ITransport Transport) Resolve(string address, string connectType)
+    private (TransportAddress Address, EndpointSettings Settings, ITransport Transport) Resolve(string address, string connectType, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var parsed = TransportAddress.Parse(address);
         if (parsed.ConnectType is { } given && given != connectType)
         {

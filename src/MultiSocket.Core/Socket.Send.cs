@@ -44,7 +44,8 @@ public sealed partial class Socket
     /// Sends a message as it stands, by its <see cref="Message.SendType"/>: the way to forward a received message
     /// (its source path and ttl are kept) or to send one built with <see cref="Message.Create(int, SendType)"/> without
     /// a copy. The socket takes ownership of <paramref name="message"/>, also when this throws. A message whose ttl
-    /// is 0 is dropped and counted in <see cref="SocketStatistics.Expired"/>.
+    /// is 0, or whose source path is full (<see cref="MessagePath.MaxLength"/> ids), is dropped and counted in
+    /// <see cref="SocketStatistics.Expired"/>.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
@@ -59,8 +60,10 @@ public sealed partial class Socket
             Throw.Disposed(this);
         }
 
-        if (message.Ttl == 0)
+        if (message.Ttl == 0 || message.Hops >= MessagePath.MaxLength)
         {
+            // A full source path cannot take the next node's id: that node would reject the frame and close the
+            // pipe, losing everything queued behind it. Drop it here, like a spent ttl.
             message.Dispose();
             Statistics.OnExpired();
             return default;

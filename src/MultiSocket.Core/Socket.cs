@@ -63,7 +63,10 @@ public sealed partial class Socket : IAsyncDisposable
     }
 
     /// <summary>Raised when a pipe (a peer connection) joins the socket.</summary>
-    /// <remarks>Raised on the task that made the connection; keep handlers short. Exceptions are logged and ignored.</remarks>
+    /// <remarks>
+    /// Raised on the task that made the connection, before the pipe starts reading (so always before its
+    /// <see cref="PipeRemoved"/>); keep handlers short and do not wait in them for messages. Exceptions are logged and ignored.
+    /// </remarks>
     public event EventHandler<PipeEventArgs>? PipeAdded;
 
     /// <summary>Raised when a pipe leaves the socket, with the reason in <see cref="PipeEventArgs.Error"/>.</summary>
@@ -131,8 +134,10 @@ public sealed partial class Socket : IAsyncDisposable
 
         Statistics.OnPipeAdded();
         Log.PipeAdded(Logger, pipe.Id, pipe.LocalAddress, pipe.RemoteAddress);
-        pipe.Start();
+        // Raise PipeAdded before the pipe's loops start: a pipe that dies at once (a peer that already left, a bad
+        // first frame) would otherwise raise PipeRemoved first.
         Raise(PipeAdded, new PipeEventArgs(pipe.Id, pipe.LocalAddress, pipe.RemoteAddress, isDialed, null));
+        pipe.Start();
         added.TrySetResult();
         return pipe;
     }

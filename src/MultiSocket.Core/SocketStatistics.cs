@@ -16,7 +16,7 @@ public sealed class SocketStatistics
     /// <summary>To-destination messages dropped because their next pipe no longer exists.</summary>
     public long Unroutable => Volatile.Read(ref _unroutable);
 
-    /// <summary>Forwarded messages dropped because their ttl reached 0.</summary>
+    /// <summary>Forwarded messages dropped because their ttl reached 0 or their source path is full (255 hops).</summary>
     public long Expired => Volatile.Read(ref _expired);
 
     /// <summary>Pipes opened since the socket was created.</summary>

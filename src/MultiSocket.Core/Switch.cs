@@ -1,3 +1,5 @@
+using MultiSocket.Internal;
+
 namespace MultiSocket;
 
 /// <summary>
@@ -17,7 +19,8 @@ public sealed class Switch : IAsyncDisposable
     /// <param name="back">The other socket (usually facing servers).</param>
     /// <param name="middleware">
     /// Optional: sees every message before it is forwarded, and returns the message to forward (the same one, changed
-    /// in place, or a new one, after disposing the old) or null to drop it (the switch disposes it).
+    /// in place, or a new one, after disposing the old) or null to drop it (the switch disposes it). If it throws, that
+    /// message is dropped and the error logged (with the receiving socket's logger); forwarding goes on.
     /// </param>
     /// <exception cref="ArgumentNullException">A socket is null.</exception>
     /// <exception cref="ArgumentException">Both are the same socket.</exception>
@@ -56,7 +59,19 @@ public sealed class Switch : IAsyncDisposable
                 var message = received;
                 if (_middleware is not null)
                 {
-                    var result = _middleware(message);
+                    Message? result;
+                    try
+                    {
+                        result = _middleware(message);
+                    }
+                    catch (Exception ex)
+                    {
+                        // One message the middleware cannot handle must not stop the switch.
+                        Log.MiddlewareFailed(from.Logger, ex, message.PipeId);
+                        message.Dispose();
+                        continue;
+                    }
+
                     if (result is null)
                     {
                         message.Dispose();

@@ -153,4 +153,20 @@ public class RawPipeTests
         Assert.That(received, Is.SameAs(sent));
         Assert.That(received.Source.Count, Is.EqualTo(1), "the receiving pipe was still recorded");
     }
+
+    [Test]
+    public async Task InprocQueuesHoldSendQueueSizeMessages()
+    {
+        await using var server = new Socket(new SocketOptions { ReceiveQueueSize = 1 });
+        var address = await server.ListenOnAsync("inproc");
+        await using var client = new Socket(new SocketOptions { SendQueueSize = 3, BestEffort = true });
+        await client.DialAsync(address);
+        for (int i = 0; i < 20; i++)
+        {
+            await client.SendAsync("x");
+        }
+
+        // At most 3 queued + 1 in the receive queue + 1 held by the read loop: the rest were dropped.
+        Assert.That(client.Statistics.Dropped, Is.InRange(15, 17));
+    }
 }

@@ -22,3 +22,29 @@ public static class SocketTestExtensions
         return listener.BoundAddress;
     }
 }
+
+/// <summary>Servers for tests.</summary>
+public static class TestServers
+{
+    /// <summary>
+    /// Runs a receive loop that answers every message with "echo:" + its text along its source path, until the
+    /// socket is disposed. <paramref name="received"/>, if given, sees each message first.
+    /// </summary>
+    public static Task RunEchoAsync(this Socket socket, Action<Message>? received = null) => Task.Run(async () =>
+    {
+        try
+        {
+            await foreach (var message in socket.ReceiveAllAsync())
+            {
+                using (message)
+                {
+                    received?.Invoke(message);
+                    await socket.SendToAsync(message.Source, Encoding.UTF8.GetBytes("echo:" + message.ContentAsString()));
+                }
+            }
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    });
+}

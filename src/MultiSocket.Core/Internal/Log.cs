@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(8, LogLevel.Warning, "Pipe event handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(9, LogLevel.Warning, "Switch middleware threw; the message from pipe {PipeId} was dropped")]
+    public static partial void MiddlewareFailed(ILogger logger, Exception exception, uint pipeId);
 }

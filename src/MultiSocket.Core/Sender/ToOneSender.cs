@@ -60,23 +60,60 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
                     }
                 }
 
-                try
+                if (pipes.Length == 1)
                 {
-                    await pipes[(int)(start % (uint)pipes.Length)].EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
-                    return;
+                    // One pipe: nobody else could take the message, so simply wait for room in it.
+                    try
+                    {
+                        await pipes[0].EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+                    catch (ChannelClosedException)
+                    {
+                        // The pipe is closing; it leaves the list shortly.
+                        Socket.ThrowIfDisposed();
+                        await Task.Yield();
+                        continue;
+                    }
                 }
-                catch (ChannelClosedException)
-                {
-                    // That pipe is closing; it leaves the list shortly. Try the others.
-                    Socket.ThrowIfDisposed();
-                    await Task.Yield();
-                }
+
+                await WaitForRoomAsync(pipes, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
         {
             message.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Every queue is full: waits until any pipe has room or a new pipe joins. Waiting on one pipe picked in advance
+    /// would let a peer that stopped reading hold up sends that another peer could take.
+    /// </summary>
+    private async Task WaitForRoomAsync(Pipe[] pipes, CancellationToken cancellationToken)
+    {
+        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var waits = new Task[pipes.Length + 1];
+        for (int i = 0; i < pipes.Length; i++)
+        {
+            waits[i] = pipes[i].WaitForRoomAsync(waiting.Token).AsTask();
+        }
+
+        var joined = Socket.WaitForPipeAsync(waiting.Token);
+        waits[^1] = joined;
+        var first = await Task.WhenAny(waits).ConfigureAwait(false);
+        waiting.Cancel();
+
+        // Observe the pipe-joined wait (it faults with ObjectDisposedException if the socket closes); checked below.
+        _ = joined.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Socket.ThrowIfDisposed();
+        if (first is Task<bool> { IsCompletedSuccessfully: true, Result: false })
+        {
+            // That pipe is closing; it leaves the list shortly.
+            await Task.Yield();
         }
     }
 }

@@ -65,7 +65,7 @@ internal sealed record EndpointSettings
             Reconnect = options.Reconnect,
             MinReconnectInterval = options.MinReconnectInterval,
             MaxReconnectInterval = options.MaxReconnectInterval,
-            Transport = options.Transport,
+            Transport = options.Transport with { MessageQueueSize = options.SendQueueSize },
         };
 
         foreach (var (name, value) in address.Options)

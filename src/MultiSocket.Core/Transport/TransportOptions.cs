@@ -30,6 +30,9 @@ public sealed record TransportOptions
     /// </summary>
     public bool Raw { get; init; }
 
-    /// <summary>Queue capacity of in-process connections, in messages.</summary>
+    /// <summary>
+    /// Capacity, in messages, of an in-process connection's queue towards the peer. The socket sets it from
+    /// <see cref="SocketOptions.SendQueueSize"/> for every dial and listen, so inproc pipes queue as much as stream pipes.
+    /// </summary>
     public int MessageQueueSize { get; init; } = SocketOptions.DefaultQueueSize;
 }

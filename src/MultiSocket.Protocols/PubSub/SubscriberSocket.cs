@@ -22,7 +22,7 @@ public sealed class SubscriberSocket : ProtocolSocket
     private long _received;
     private long _filtered;
 
-    /// <summary>Creates a subscriber.</summary>
+    /// <summary>Creates a subscriber (the options' <see cref="SocketOptions.BestEffort"/> is forced off: subscriptions must not be dropped).</summary>
     /// <param name="options">Socket options; null for <see cref="SocketOptions.Default"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The options turn off sending (needed for subscriptions) or receiving.</exception>
@@ -200,7 +200,8 @@ public sealed class SubscriberSocket : ProtocolSocket
             throw new ArgumentException("A subscriber receives messages and sends subscriptions: NoSend and NoReceive must be false.", nameof(options));
         }
 
-        return options;
+        // A dropped control message would leave a publisher with the wrong subscriptions: always wait for room.
+        return options with { BestEffort = false };
     }
 
     /// <summary>A subscription change (<see cref="PipeId"/> 0) or a new pipe to send the whole set to.</summary>

@@ -4,11 +4,14 @@ using MultiSocket.Transport;
 namespace MultiSocket.Transports.Inproc;
 
 /// <summary>A bound inproc name; dialers' connections wait here until accepted.</summary>
-internal sealed class InprocListener(InprocTransport transport, string name) : IListener
+internal sealed class InprocListener(InprocTransport transport, string name, int queueSize) : IListener
 {
     private readonly Channel<InprocConnection> _pending = Channel.CreateUnbounded<InprocConnection>();
 
     public string Name => name;
+
+    /// <summary>Capacity of the queue from the listening socket to each dialer (its send queue size).</summary>
+    public int QueueSize => queueSize;
 
     public string BoundAddress => $"inproc://{name}";
 

@@ -28,8 +28,8 @@ public sealed class InprocTransport : ITransport
             throw new SocketException((int)SocketError.ConnectionRefused, $"No socket listens on inproc://{address.Address}.");
         }
 
-        var toListener = NewQueue(options);
-        var toDialer = NewQueue(options);
+        var toListener = NewQueue(options.MessageQueueSize);
+        var toDialer = NewQueue(listener.QueueSize);
         string name = $"inproc://{address.Address}";
         var dialerEnd = new InprocConnection(toDialer, toListener, name);
         var listenerEnd = new InprocConnection(toListener, toDialer, name);
@@ -48,7 +48,7 @@ public sealed class InprocTransport : ITransport
         ArgumentNullException.ThrowIfNull(options);
         RejectRaw(address, options);
         cancellationToken.ThrowIfCancellationRequested();
-        var listener = new InprocListener(this, address.Address);
+        var listener = new InprocListener(this, address.Address, options.MessageQueueSize);
         if (!_listeners.TryAdd(address.Address, listener))
         {
             throw new SocketException((int)SocketError.AddressAlreadyInUse, $"inproc://{address.Address} is already bound.");
@@ -60,8 +60,8 @@ public sealed class InprocTransport : ITransport
     internal void Unbind(InprocListener listener) =>
         _listeners.TryRemove(new KeyValuePair<string, InprocListener>(listener.Name, listener));
 
-    private static Channel<Message> NewQueue(TransportOptions options) =>
-        Channel.CreateBounded<Message>(new BoundedChannelOptions(options.MessageQueueSize)
+    private static Channel<Message> NewQueue(int capacity) =>
+        Channel.CreateBounded<Message>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
             SingleWriter = false,

@@ -26,6 +26,12 @@ public sealed class IpcTransport : ITransport
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
             return Wrap(socket, address.Address, options);
         }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressNotAvailable)
+        {
+            // No socket file at all: to the caller that is the same as nobody listening, as on tcp.
+            socket.Dispose();
+            throw new SocketException((int)SocketError.ConnectionRefused, $"Nobody listens at {address} (no socket file).");
+        }
         catch
         {
             socket.Dispose();
@@ -45,12 +51,25 @@ public sealed class IpcTransport : ITransport
         {
             socket.Bind(endPoint);
             socket.Listen(512);
-            return new IpcListener(socket, address.Address, options);
+            string path = address.Address;
+            return new SocketListener(socket, $"ipc://{path}", accepted => Wrap(accepted, path, options), () => RemoveSocketFile(path));
         }
         catch
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    private static void RemoveSocketFile(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Left for the next listener, which treats a leftover socket file as stale.
         }
     }
 

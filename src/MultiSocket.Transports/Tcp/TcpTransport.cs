@@ -64,7 +64,12 @@ public sealed class TcpTransport : ITransport
         ArgumentNullException.ThrowIfNull(options);
         var (host, port) = TcpEndpoint.Split(address.Address, address.Original);
         var ip = (await TcpEndpoint.ResolveAsync(host, listening: true, cancellationToken).ConfigureAwait(false))[0];
-        return new TcpListener(Bind(new IPEndPoint(ip, port)), options, Scheme);
+        var socket = Bind(new IPEndPoint(ip, port));
+        return new SocketListener(socket, TcpEndpoint.Format(Scheme, socket.LocalEndPoint), accepted =>
+        {
+            Configure(accepted, options);
+            return Wrap(accepted, Scheme, options);
+        });
     }
 
     /// <summary>Binds and starts listening on a TCP socket.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using System.Runtime.ExceptionServices;
 using MultiSocket.Transport;
 using MultiSocket.Transports.Tcp;
 
@@ -58,6 +59,14 @@ public sealed class WsTransport : ITransport
 
             return new WsConnection(client, local ?? $"ws://?{path}", remote ?? address.ToString(), options, invoker);
         }
+        catch (WebSocketException ex) when (SocketErrorOf(ex) is { } socketError)
+        {
+            // Connecting failed below HTTP (refused, unreachable): report it as every transport does.
+            client.Dispose();
+            invoker.Dispose();
+            ExceptionDispatchInfo.Throw(socketError);
+            throw;
+        }
         catch
         {
             client.Dispose();
@@ -74,6 +83,19 @@ public sealed class WsTransport : ITransport
         var (host, port, path) = Split(address);
         var ip = (await TcpEndpoint.ResolveAsync(host, listening: true, cancellationToken).ConfigureAwait(false))[0];
         return WsPortListener.Register(new IPEndPoint(ip, port), path, options);
+    }
+
+    private static SocketException? SocketErrorOf(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException socketError)
+            {
+                return socketError;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Splits <c>host:port/path</c>; the path defaults to <c>/</c>.</summary>

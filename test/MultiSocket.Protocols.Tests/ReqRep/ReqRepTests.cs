@@ -31,20 +31,18 @@ public class ReqRepTests
         await req.DialAsync(listener.BoundAddress, ct);
         _ = Echo(rep, loops: 3);
 
+        // Ten tasks each put 100 requests in flight at once: up to 1,000 wait for their replies together.
         var tasks = Enumerable.Range(0, 10).Select(t => Task.Run(async () =>
         {
-            var wrong = new List<string>();
-            for (int i = 0; i < 100; i++)
+            var requests = Enumerable.Range(0, 100).Select(async i =>
             {
                 string mine = $"task{t}-req{i}";
                 using var reply = await req.RequestAsync(Utf8(mine), ct);
-                if (reply.ContentAsString() != "re:" + mine)
-                {
-                    wrong.Add($"{mine} got {reply.ContentAsString()}");
-                }
-            }
-
-            return wrong;
+                string got = reply.ContentAsString();
+                return got == "re:" + mine ? null : $"{mine} got {got}";
+            }).ToArray();
+            var outcomes = await Task.WhenAll(requests);
+            return outcomes.Where(o => o is not null).ToList();
         }, ct)).ToArray();
 
         var results = await Wait.ForAsync(Task.WhenAll(tasks), "1,000 requests");
