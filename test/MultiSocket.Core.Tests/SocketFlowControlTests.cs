@@ -248,18 +248,13 @@ public class SocketFlowControlTests(string transport)
 
         Assert.That(waiting.IsCompleted, Is.False, "the queue is full");
         await sender.DisposeAsync();
-        if (transport == "inproc")
-        {
-            Assert.That(async () => await waiting, Throws.TypeOf<ObjectDisposedException>());
-        }
-        else
-        {
-            // Over tcp the kernel may still drain a little during the linger, letting the send into the queue just
-            // before it closes; what must not happen is a hang or any other exception.
-            var outcome = await Task.WhenAny(waiting, Task.Delay(Wait.Timeout));
-            Assert.That(outcome, Is.SameAs(waiting), "the waiting send ended with the socket");
-            Assert.That(waiting.IsCompletedSuccessfully || waiting.Exception?.InnerException is ObjectDisposedException, Is.True, $"ended with {waiting.Exception?.InnerException}");
-        }
+
+        // The last send may have found the queue momentarily full while the peer was still taking an earlier message
+        // (with a queue of one this race is common), and so still got in; what must not happen is a hang or any other
+        // exception than ObjectDisposedException.
+        var outcome = await Task.WhenAny(waiting, Task.Delay(Wait.Timeout));
+        Assert.That(outcome, Is.SameAs(waiting), "the waiting send ended with the socket");
+        Assert.That(waiting.IsCompletedSuccessfully || waiting.Exception?.InnerException is ObjectDisposedException, Is.True, $"ended with {waiting.Exception?.InnerException}");
     }
 
     [Test]
