@@ -41,7 +41,16 @@ internal static class Program
 
         try
         {
-            return new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            var stream = new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+            if (!stream.CanSeek)
+            {
+                return stream;
+            }
+
+            // A regular file (mscat > out.log 2>&1): a FileStream writes at its own position and would overwrite what
+            // stderr wrote to the same file; the console stream appends, and a file has no reader to go away.
+            stream.Dispose();
+            return Console.OpenStandardOutput();
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
         {
