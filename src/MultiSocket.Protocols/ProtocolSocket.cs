@@ -68,6 +68,24 @@ public abstract class ProtocolSocket : IAsyncDisposable
         return Socket.ListenAsync(address, cancellationToken);
     }
 
+    /// <summary>
+    /// <paramref name="options"/> (or the defaults) for a pattern that both sends and receives (replies, subscriptions
+    /// and surveys travel back): rejects <see cref="SocketOptions.NoSend"/> and <see cref="SocketOptions.NoReceive"/>.
+    /// </summary>
+    /// <param name="options">The caller's options, or null.</param>
+    /// <param name="why">The start of the error message, e.g. "A bus socket both sends and receives".</param>
+    /// <exception cref="ArgumentException">An option turns sending or receiving off.</exception>
+    private protected static SocketOptions RequireDuplex(SocketOptions? options, string why)
+    {
+        options ??= SocketOptions.Default;
+        if (options.NoSend || options.NoReceive)
+        {
+            throw new ArgumentException($"{why}: NoSend and NoReceive must be false.", nameof(options));
+        }
+
+        return options;
+    }
+
     /// <summary>Throws <see cref="ObjectDisposedException"/> once disposal has begun.</summary>
     private protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 

@@ -15,7 +15,7 @@ public abstract class AnsweringSocket<TInquiry> : ProtocolSocket
     private long _discarded;
 
     private protected AnsweringSocket(SocketOptions? options, string name, Func<Socket, uint, Message, TInquiry> create)
-        : base(Configure(options, name))
+        : base(RequireDuplex(options, $"A {name} socket both sends and receives"))
     {
         _create = create;
     }
@@ -65,16 +65,5 @@ public abstract class AnsweringSocket<TInquiry> : ProtocolSocket
         message.Dispose();
         Interlocked.Increment(ref _discarded);
         return null;
-    }
-
-    private static SocketOptions Configure(SocketOptions? options, string name)
-    {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException($"A {name} socket both sends and receives: NoSend and NoReceive must be false.", nameof(options));
-        }
-
-        return options;
     }
 }

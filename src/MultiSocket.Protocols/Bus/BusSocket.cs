@@ -5,14 +5,14 @@ namespace MultiSocket.Protocols;
 /// passed on (as in nng), so in a full mesh every node gets each message exactly once; in other shapes a message
 /// reaches direct neighbours only.
 /// </summary>
-public sealed class BusSocket : ProtocolSocket
+public sealed class BusSocket : ReceivingSocket
 {
     /// <summary>Creates a bus socket.</summary>
     /// <param name="options">Socket options; null for <see cref="SocketOptions.Default"/>.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The options turn off sending or receiving.</exception>
     public BusSocket(SocketOptions? options = null)
-        : base(Configure(options))
+        : base(RequireDuplex(options, "A bus socket both sends and receives"))
     {
     }
 
@@ -27,33 +27,5 @@ public sealed class BusSocket : ProtocolSocket
     {
         ThrowIfDisposed();
         return Socket.SendAllAsync(content, cancellationToken);
-    }
-
-    /// <summary>Waits for the next message from any peer. The caller owns (and disposes) it.</summary>
-    /// <exception cref="ObjectDisposedException">The socket is disposed (also while waiting).</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return Socket.ReceiveAsync(cancellationToken);
-    }
-
-    /// <summary>The messages as a stream; ends when the socket is disposed. The caller disposes each message.</summary>
-    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
-    public IAsyncEnumerable<Message> ReceiveAllAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return Socket.ReceiveAllAsync(cancellationToken);
-    }
-
-    private static SocketOptions Configure(SocketOptions? options)
-    {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException("A bus socket both sends and receives: NoSend and NoReceive must be false.", nameof(options));
-        }
-
-        return options;
     }
 }

@@ -5,7 +5,7 @@ namespace MultiSocket.Protocols;
 /// it has one, its listeners refuse further connections and its dialers wait; once the peer goes, the next one is
 /// accepted.
 /// </summary>
-public sealed class PairSocket : ProtocolSocket
+public sealed class PairSocket : ReceivingSocket
 {
     /// <summary>Creates a pair socket (the options' <see cref="SocketOptions.PipeLimit"/> is forced to 1).</summary>
     /// <param name="options">Socket options; null for <see cref="SocketOptions.Default"/>.</param>
@@ -28,30 +28,9 @@ public sealed class PairSocket : ProtocolSocket
         return Socket.SendAsync(content, cancellationToken);
     }
 
-    /// <summary>Waits for the next message from the peer. The caller owns (and disposes) it.</summary>
-    /// <exception cref="ObjectDisposedException">The socket is disposed (also while waiting).</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return Socket.ReceiveAsync(cancellationToken);
-    }
-
-    /// <summary>The messages as a stream; ends when the socket is disposed. The caller disposes each message.</summary>
-    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
-    public IAsyncEnumerable<Message> ReceiveAllAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return Socket.ReceiveAllAsync(cancellationToken);
-    }
-
     private static SocketOptions Configure(SocketOptions? options)
     {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException("A pair socket both sends and receives: NoSend and NoReceive must be false.", nameof(options));
-        }
+        options = RequireDuplex(options, "A pair socket both sends and receives");
 
         return options with { PipeLimit = 1 };
     }

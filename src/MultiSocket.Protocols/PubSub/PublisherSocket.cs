@@ -22,7 +22,7 @@ public sealed class PublisherSocket : ProtocolSocket
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The options turn off sending or receiving (the publisher receives subscriptions).</exception>
     public PublisherSocket(SocketOptions? options = null)
-        : base(Configure(options))
+        : base(RequireDuplex(options, "A publisher sends messages and receives subscriptions"))
     {
         Socket.PipeRemoved += OnPipeRemoved;
         StartLoop(ReceiveSubscriptionsAsync);
@@ -173,17 +173,6 @@ public sealed class PublisherSocket : ProtocolSocket
         {
             _subscribers = Array.FindAll(_subscribers, s => s.PipeId != e.PipeId);
         }
-    }
-
-    private static SocketOptions Configure(SocketOptions? options)
-    {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException("A publisher sends messages and receives subscriptions: NoSend and NoReceive must be false.", nameof(options));
-        }
-
-        return options;
     }
 
     private sealed class Subscriber(uint pipeId)

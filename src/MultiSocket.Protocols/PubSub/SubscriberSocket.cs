@@ -194,11 +194,7 @@ public sealed class SubscriberSocket : ProtocolSocket
 
     private static SocketOptions Configure(SocketOptions? options)
     {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException("A subscriber receives messages and sends subscriptions: NoSend and NoReceive must be false.", nameof(options));
-        }
+        options = RequireDuplex(options, "A subscriber receives messages and sends subscriptions");
 
         // A dropped control message would leave a publisher with the wrong subscriptions: always wait for room.
         return options with { BestEffort = false };

@@ -1,7 +1,7 @@
 namespace MultiSocket.Protocols;
 
 /// <summary>The receiving side of a pipeline: takes the messages pushers send it. Pull sockets do not send.</summary>
-public sealed class PullSocket : ProtocolSocket
+public sealed class PullSocket : ReceivingSocket
 {
     /// <summary>Creates a pull socket (the options' <see cref="SocketOptions.NoSend"/> is forced on).</summary>
     /// <param name="options">Socket options; null for <see cref="SocketOptions.Default"/>.</param>
@@ -10,23 +10,6 @@ public sealed class PullSocket : ProtocolSocket
     public PullSocket(SocketOptions? options = null)
         : base(Configure(options))
     {
-    }
-
-    /// <summary>Waits for the next message. The caller owns (and disposes) it.</summary>
-    /// <exception cref="ObjectDisposedException">The socket is disposed (also while waiting).</exception>
-    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
-    public ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return Socket.ReceiveAsync(cancellationToken);
-    }
-
-    /// <summary>The messages as a stream; ends when the socket is disposed. The caller disposes each message.</summary>
-    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
-    public IAsyncEnumerable<Message> ReceiveAllAsync(CancellationToken cancellationToken = default)
-    {
-        ThrowIfDisposed();
-        return Socket.ReceiveAllAsync(cancellationToken);
     }
 
     private static SocketOptions Configure(SocketOptions? options)

@@ -24,7 +24,7 @@ public sealed class RequestSocket : ProtocolSocket
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The options turn off sending or receiving.</exception>
     public RequestSocket(SocketOptions? options = null, RequestOptions? requestOptions = null)
-        : base(Configure(options))
+        : base(RequireDuplex(options, "A request socket both sends and receives"))
     {
         RequestOptions = requestOptions ?? RequestOptions.Default;
         RequestOptions.Validate();
@@ -141,16 +141,5 @@ public sealed class RequestSocket : ProtocolSocket
         {
             entry.Value.TrySetException(new ObjectDisposedException(GetType().FullName, "The socket was disposed while the request waited."));
         }
-    }
-
-    private static SocketOptions Configure(SocketOptions? options)
-    {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException("A request socket both sends and receives: NoSend and NoReceive must be false.", nameof(options));
-        }
-
-        return options;
     }
 }

@@ -26,7 +26,7 @@ public sealed class StreamSocket : ProtocolSocket
     /// <exception cref="ArgumentException">The options turn off sending or receiving.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     public StreamSocket(SocketOptions? options = null)
-        : base(Configure(options))
+        : base(RequireDuplex(options, "A stream socket sends and receives"))
     {
         Socket.PipeRemoved += (_, e) =>
         {
@@ -134,17 +134,6 @@ public sealed class StreamSocket : ProtocolSocket
         string head = hash < 0 ? address : address[..hash];
         string tail = hash < 0 ? string.Empty : address[hash..];
         return head + (head.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "Raw=true" + tail;
-    }
-
-    private static SocketOptions Configure(SocketOptions? options)
-    {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException("A stream socket sends and receives: NoSend and NoReceive must be false.", nameof(options));
-        }
-
-        return options;
     }
 }
 

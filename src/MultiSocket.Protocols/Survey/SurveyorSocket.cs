@@ -21,7 +21,7 @@ public sealed class SurveyorSocket : ProtocolSocket
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="ArgumentException">The options turn off sending or receiving.</exception>
     public SurveyorSocket(SocketOptions? options = null)
-        : base(Configure(options))
+        : base(RequireDuplex(options, "A surveyor socket both sends and receives"))
     {
         StartLoop(ReceiveResponsesAsync);
     }
@@ -122,16 +122,5 @@ public sealed class SurveyorSocket : ProtocolSocket
         catch (OperationCanceledException)
         {
         }
-    }
-
-    private static SocketOptions Configure(SocketOptions? options)
-    {
-        options ??= SocketOptions.Default;
-        if (options.NoSend || options.NoReceive)
-        {
-            throw new ArgumentException("A surveyor socket both sends and receives: NoSend and NoReceive must be false.", nameof(options));
-        }
-
-        return options;
     }
 }
