@@ -128,14 +128,7 @@ public class SocketMessagingTests(string transport)
         var clients = new List<Socket>();
         try
         {
-            for (int i = 0; i < 3; i++)
-            {
-                var client = new Socket();
-                clients.Add(client);
-                await client.DialAsync(address);
-            }
-
-            await Wait.UntilAsync(() => server.PipeCount == 3, "three pipes on the server");
+            await DialClientsAsync(server, address, clients, 3);
             for (int i = 0; i < 5; i++)
             {
                 await server.SendAllAsync(Encoding.UTF8.GetBytes($"all{i}"));
@@ -156,10 +149,7 @@ public class SocketMessagingTests(string transport)
         }
         finally
         {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
+            await DisposeAllAsync(clients);
         }
     }
 
@@ -171,14 +161,7 @@ public class SocketMessagingTests(string transport)
         var clients = new List<Socket>();
         try
         {
-            for (int i = 0; i < 3; i++)
-            {
-                var client = new Socket();
-                clients.Add(client);
-                await client.DialAsync(address);
-            }
-
-            await Wait.UntilAsync(() => server.PipeCount == 3, "three pipes on the server");
+            await DialClientsAsync(server, address, clients, 3);
             for (int i = 0; i < 30; i++)
             {
                 await server.SendAsync($"{i}");
@@ -195,10 +178,7 @@ public class SocketMessagingTests(string transport)
         }
         finally
         {
-            foreach (var client in clients)
-            {
-                await client.DisposeAsync();
-            }
+            await DisposeAllAsync(clients);
         }
     }
 
@@ -522,6 +502,27 @@ public class SocketMessagingTests(string transport)
         {
             using var message = await server.ReceiveAsync(Wait.Token());
             Assert.That(message.Content.ToArray(), Is.EqualTo(new[] { i, i, i }));
+        }
+    }
+
+    /// <summary>Dials <paramref name="count"/> new sockets (added to <paramref name="clients"/>) to the server.</summary>
+    private static async Task DialClientsAsync(Socket server, string address, List<Socket> clients, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            var client = new Socket();
+            clients.Add(client);
+            await client.DialAsync(address);
+        }
+
+        await Wait.UntilAsync(() => server.PipeCount == count, $"{count} pipes on the server");
+    }
+
+    private static async Task DisposeAllAsync(IEnumerable<Socket> sockets)
+    {
+        foreach (var socket in sockets)
+        {
+            await socket.DisposeAsync();
         }
     }
 }
