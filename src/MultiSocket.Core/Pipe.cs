@@ -18,6 +18,7 @@ internal sealed partial class Pipe
     private readonly uint _maxContentLength;
     private readonly int _readBufferSize;
     private readonly bool _raw;
+    private readonly int _resumeSendAfter;
     private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
@@ -48,6 +49,7 @@ internal sealed partial class Pipe
                 FullMode = BoundedChannelFullMode.Wait,
             });
             _output = _queue.Writer;
+            _resumeSendAfter = Math.Max(1, socket.Options.SendQueueSize / 2);
         }
         else
         {
@@ -78,18 +80,30 @@ internal sealed partial class Pipe
 
     /// <summary>Queues a message, waiting for room.</summary>
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
-    public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) =>
-        _output.WriteAsync(message, cancellationToken);
+    public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken)
+    {
+        if (_queue is null)
+        {
+            return _output.WriteAsync(message, cancellationToken);
+        }
+
+        return _output.TryWrite(message) ? default : EnqueueSlowAsync(message, cancellationToken);
+    }
 
     public void Start() => _ = RunAsync();
 
     /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
-    public void CompleteSending() => _output.TryComplete();
+    public void CompleteSending()
+    {
+        _output.TryComplete();
+        CloseSendWaits();
+    }
 
     /// <summary>Closes now, dropping what is queued.</summary>
     public void Abort()
     {
         _output.TryComplete();
+        CloseSendWaits();
         try
         {
             _abort.Cancel();
