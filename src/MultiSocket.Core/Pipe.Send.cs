@@ -27,7 +27,7 @@ internal sealed partial class Pipe
             {
                 while (!token.IsCancellationRequested && queue.TryRead(out var message))
                 {
-                    OnSendTaken();
+                    _sendRoom!.OnTaken();
                     bool close = false;
                     try
                     {
@@ -74,7 +74,7 @@ internal sealed partial class Pipe
                     return;
                 }
 
-                OnSendDrained();
+                _sendRoom!.OnDrained();
                 var flushed = await output.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {
