@@ -129,6 +129,7 @@ internal sealed partial class Pipe
         {
             while (!token.IsCancellationRequested && input.TryRead(out var message))
             {
+                _receiveRoom?.OnTaken();
                 if (message.IsShared)
                 {
                     // Sent to several pipes at once: take a copy of our own before changing its paths.
@@ -154,6 +155,7 @@ internal sealed partial class Pipe
             }
 
             token.ThrowIfCancellationRequested();
+            _receiveRoom?.OnDrained();
         }
     }
 

@@ -27,6 +27,7 @@ internal sealed partial class Pipe
             {
                 while (!token.IsCancellationRequested && queue.TryRead(out var message))
                 {
+                    _sendRoom!.OnTaken();
                     bool close = false;
                     try
                     {
@@ -73,6 +74,7 @@ internal sealed partial class Pipe
                     return;
                 }
 
+                _sendRoom!.OnDrained();
                 var flushed = await output.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {

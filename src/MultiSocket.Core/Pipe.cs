@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using MultiSocket.Internal;
 using MultiSocket.Transport;
 
 namespace MultiSocket;
@@ -18,6 +19,8 @@ internal sealed partial class Pipe
     private readonly uint _maxContentLength;
     private readonly int _readBufferSize;
     private readonly bool _raw;
+    private readonly SendRoom? _sendRoom;
+    private readonly SendRoom? _receiveRoom;
     private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
@@ -38,6 +41,11 @@ internal sealed partial class Pipe
 
             // In-process: the peer's receive channel is our send queue; there is nothing to encode.
             _output = messages.Output;
+            if (connection is IMessageRoom rooms)
+            {
+                _sendRoom = rooms.OutputRoom;
+                _receiveRoom = rooms.InputRoom;
+            }
         }
         else if (connection is IStreamConnection)
         {
@@ -48,6 +56,7 @@ internal sealed partial class Pipe
                 FullMode = BoundedChannelFullMode.Wait,
             });
             _output = _queue.Writer;
+            _sendRoom = new SendRoom(socket.Options.SendQueueSize);
         }
         else
         {
@@ -79,17 +88,22 @@ internal sealed partial class Pipe
     /// <summary>Queues a message, waiting for room.</summary>
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
     public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) =>
-        _output.WriteAsync(message, cancellationToken);
+        _sendRoom is null ? _output.WriteAsync(message, cancellationToken) : _sendRoom.WriteAsync(_output, message, cancellationToken);
 
     public void Start() => _ = RunAsync();
 
     /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
-    public void CompleteSending() => _output.TryComplete();
+    public void CompleteSending()
+    {
+        _output.TryComplete();
+        _sendRoom?.Close();
+    }
 
     /// <summary>Closes now, dropping what is queued.</summary>
     public void Abort()
     {
         _output.TryComplete();
+        _sendRoom?.Close();
         try
         {
             _abort.Cancel();

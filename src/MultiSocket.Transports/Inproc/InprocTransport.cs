@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using MultiSocket.Internal;
 using MultiSocket.Transport;
 
 namespace MultiSocket.Transports.Inproc;
@@ -30,9 +31,11 @@ public sealed class InprocTransport : ITransport
 
         var toListener = NewQueue(options.MessageQueueSize);
         var toDialer = NewQueue(listener.QueueSize);
+        var toListenerRoom = new SendRoom(options.MessageQueueSize);
+        var toDialerRoom = new SendRoom(listener.QueueSize);
         string name = $"inproc://{address.Address}";
-        var dialerEnd = new InprocConnection(toDialer, toListener, name);
-        var listenerEnd = new InprocConnection(toListener, toDialer, name);
+        var dialerEnd = new InprocConnection(toDialer, toDialerRoom, toListener, toListenerRoom, name);
+        var listenerEnd = new InprocConnection(toListener, toListenerRoom, toDialer, toDialerRoom, name);
         if (!listener.TryEnqueue(listenerEnd))
         {
             throw new SocketException((int)SocketError.ConnectionRefused, $"The listener on inproc://{address.Address} is closing.");
