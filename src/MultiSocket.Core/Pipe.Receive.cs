@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Threading.Channels;
+using MultiSocket.Internal;
 using MultiSocket.Transport;
 
 namespace MultiSocket;
@@ -117,57 +117,77 @@ internal sealed partial class Pipe
         return _socket.Receiver.DeliverAsync(message, token);
     }
 
-    /// <summary>Read loop of an in-process pipe: messages arrive whole and only need this node's bookkeeping.</summary>
-    private async Task ReadMessagesAsync(ChannelReader<Message> input, CancellationToken token)
+    /// <summary>
+    /// "Read loop" of an in-process pipe: none runs. The pipe attaches to its input link, and the peer's sends arrive
+    /// through <see cref="TryArrive"/> on the peer's thread (or the consumer's) until either side closes.
+    /// </summary>
+    private async Task ReadLinkAsync(MessageLink input, CancellationToken token)
     {
-        var receiver = _socket.Receiver;
-
-        // No token on the wait: a cancellable wait allocates every time the input runs dry. An abort ends the wait by
-        // closing the connection instead, which completes our input (registered once per pipe, not per wait).
+        // An abort closes the connection, which ends the link (registered once per pipe).
         using var abort = token.UnsafeRegister(static connection => _ = ((IConnection)connection!).DisposeAsync(), _connection);
-        while (await input.WaitToReadAsync().ConfigureAwait(false))
+        await input.AttachAsync(this).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A message from an in-process peer, already checked with <see cref="RefuseArrival"/>: it enters this socket's
+    /// receive queue if there is room. False when the queue is full, with the message unchanged and still the caller's.
+    /// </summary>
+    internal bool TryArrive(Message message)
+    {
+        if (message.IsShared)
         {
-            while (!token.IsCancellationRequested && input.TryRead(out var message))
+            // Sent to several pipes at once: deliver a copy of our own, so the paths can change.
+            var copy = message.Clone();
+            Arrive(copy);
+            if (!_socket.Receiver.TryDeliver(copy))
             {
-                _receiveRoom?.OnTaken();
-                if (message.IsShared)
-                {
-                    // Sent to several pipes at once: take a copy of our own before changing its paths.
-                    var copy = message.Clone();
-                    message.Dispose();
-                    message = copy;
-                }
-
-                if (_maxContentLength != 0 && message.Length > _maxContentLength)
-                {
-                    int length = message.Length;
-                    message.Dispose();
-                    throw new FrameException(
-                        FrameError.ContentTooLong, $"Message content of {length} bytes exceeds the pipe's limit of {_maxContentLength}.");
-                }
-
-                Arrive(message);
-                var delivered = receiver.DeliverAsync(message, token);
-                if (!delivered.IsCompletedSuccessfully)
-                {
-                    await delivered.ConfigureAwait(false);
-                }
+                copy.Dispose();
+                return false;
             }
 
-            token.ThrowIfCancellationRequested();
-            _receiveRoom?.OnDrained();
+            message.Dispose();
+            return true;
         }
+
+        var source = message.Source;
+        var destination = message.Destination;
+        byte ttl = message.Ttl;
+        Arrive(message);
+        if (_socket.Receiver.TryDeliver(message))
+        {
+            return true;
+        }
+
+        // Full: undo the bookkeeping so the caller can queue the message or offer it elsewhere.
+        message.Source = source;
+        message.Destination = destination;
+        message.Ttl = ttl;
+        return false;
+    }
+
+    /// <summary>Asks this pipe's socket to resume <paramref name="writer"/> once its receive queue has room.</summary>
+    internal RoomWait WaitForArrivalRoom(IBlockedWriter writer) => _socket.Receiver.WaitForRoom(writer);
+
+    /// <summary>The error that closes this pipe if <paramref name="message"/> arrives on it; null when it may.</summary>
+    internal FrameException? RefuseArrival(Message message)
+    {
+        if (_maxContentLength != 0 && message.Length > _maxContentLength)
+        {
+            return new FrameException(
+                FrameError.ContentTooLong, $"Message content of {message.Length} bytes exceeds the pipe's limit of {_maxContentLength}.");
+        }
+
+        if (message.Hops >= MessagePath.MaxLength)
+        {
+            return new FrameException(FrameError.InvalidPath, "Message has already taken 255 hops; its source path cannot grow.");
+        }
+
+        return null;
     }
 
     /// <summary>What a receiving node does to a message (wire-format.md): record the pipe, spend a hop.</summary>
     private void Arrive(Message message)
     {
-        if (message.Hops >= MessagePath.MaxLength)
-        {
-            message.Dispose();
-            throw new FrameException(FrameError.InvalidPath, "Message has already taken 255 hops; its source path cannot grow.");
-        }
-
         message.Source = message.Source.Prepend(Id);
         message.Ttl = message.Ttl == 0 ? (byte)0 : (byte)(message.Ttl - 1);
         if (message.SendType == SendType.ToDestination)

@@ -3,5 +3,6 @@ namespace MultiSocket;
 internal sealed partial class Pipe
 {
     /// <summary>Waits until the send queue has room for a message; false when the pipe is closing.</summary>
-    public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken) => _output.WaitToWriteAsync(cancellationToken);
+    public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken) =>
+        _link is null ? _output!.WaitToWriteAsync(cancellationToken) : _link.WaitForRoomAsync(cancellationToken);
 }

@@ -13,14 +13,15 @@ internal sealed partial class Pipe
     private readonly Socket _socket;
     private readonly IConnection _connection;
     private readonly Channel<Message>? _queue;
-    private readonly ChannelWriter<Message> _output;
+    private readonly ChannelWriter<Message>? _output;
+    private readonly MessageLink? _link;
+    private readonly MessageLink? _input;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly uint _maxContentLength;
     private readonly int _readBufferSize;
     private readonly bool _raw;
     private readonly SendRoom? _sendRoom;
-    private readonly SendRoom? _receiveRoom;
     private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
@@ -39,13 +40,9 @@ internal sealed partial class Pipe
                 throw new ArgumentException("Raw pipes need a byte-stream transport (tcp, ipc, ws); in-process connections carry whole messages.", nameof(settings));
             }
 
-            // In-process: the peer's receive channel is our send queue; there is nothing to encode.
-            _output = messages.Output;
-            if (connection is IMessageRoom rooms)
-            {
-                _sendRoom = rooms.OutputRoom;
-                _receiveRoom = rooms.InputRoom;
-            }
+            // In-process: sends go straight to the peer's pipe (its socket's receive queue); nothing is encoded.
+            _link = messages.Output;
+            _input = messages.Input;
         }
         else if (connection is IStreamConnection)
         {
@@ -82,28 +79,35 @@ internal sealed partial class Pipe
     /// <summary>Completes when the pipe has closed and left its socket.</summary>
     public Task Completion => _closed.Task;
 
-    /// <summary>Queues a message if there is room; false when the queue is full or the pipe is closing.</summary>
-    public bool TryEnqueue(Message message) => _output.TryWrite(message);
+    /// <summary>True when an in-process peer hands its messages straight to this pipe (for tests).</summary>
+    internal bool ReceivesDirectly => _input?.IsDirect == true;
+
+    /// <summary>
+    /// Queues a message if there is room; false when the queue is full or the pipe is closing. An in-process pipe has
+    /// no queue of its own: the message goes straight into the peer socket's receive queue.
+    /// </summary>
+    /// <remarks>On failure the caller still owns the message, unchanged.</remarks>
+    public bool TryEnqueue(Message message) => _link is null ? _output!.TryWrite(message) : _link.TryWrite(message);
 
     /// <summary>Queues a message, waiting for room.</summary>
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
     public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) =>
-        _sendRoom is null ? _output.WriteAsync(message, cancellationToken) : _sendRoom.WriteAsync(_output, message, cancellationToken);
+        _link is not null ? _link.WriteAsync(message, cancellationToken) : _sendRoom!.WriteAsync(_output!, message, cancellationToken);
 
     public void Start() => _ = RunAsync();
 
     /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
     public void CompleteSending()
     {
-        _output.TryComplete();
+        _output?.TryComplete();
         _sendRoom?.Close();
+        _link?.CompleteWriting();
     }
 
     /// <summary>Closes now, dropping what is queued.</summary>
     public void Abort()
     {
-        _output.TryComplete();
-        _sendRoom?.Close();
+        CompleteSending();
         try
         {
             _abort.Cancel();
@@ -125,7 +129,7 @@ internal sealed partial class Pipe
         }
         else
         {
-            read = ReadMessagesAsync(((IMessageConnection)_connection).Input, token);
+            read = ReadLinkAsync(_input!, token);
             write = Task.CompletedTask;
         }
 

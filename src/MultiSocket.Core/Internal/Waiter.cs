@@ -7,7 +7,7 @@ namespace MultiSocket.Internal;
 /// token (false: cancelled). Waiting through one costs no allocation, unlike a channel wait with a cancellable
 /// token; the token registration itself is pooled by the runtime.
 /// </summary>
-internal sealed class Waiter : IValueTaskSource<bool>
+internal sealed class Waiter : IValueTaskSource<bool>, IBlockedWriter
 {
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private CancellationTokenRegistration _registration;
@@ -37,6 +37,8 @@ internal sealed class Waiter : IValueTaskSource<bool>
         _core.SetResult(signalled);
         return true;
     }
+
+    bool IBlockedWriter.Resume() => TrySet(true);
 
     bool IValueTaskSource<bool>.GetResult(short token)
     {

@@ -12,15 +12,17 @@ internal sealed class AllReceiver : Receiver
 
     private readonly Channel<Message> _queue;
     private readonly object _owner;
-    private readonly Queue<Waiter> _blockedWriters = new();
+    private readonly Queue<IBlockedWriter> _blockedWriters = new();
     private int _blockedCount;
     private readonly int _resumeAt;
+    private readonly int _capacity;
     private volatile bool _completed;
 
     public AllReceiver(int capacity, object owner)
     {
         _owner = owner;
         _resumeAt = capacity / 2;
+        _capacity = capacity;
         _queue = Channel.CreateBounded<Message>(new BoundedChannelOptions(capacity)
         {
             SingleReader = false,
@@ -91,6 +93,25 @@ internal sealed class AllReceiver : Receiver
         }
     }
 
+    public override bool TryDeliver(Message message) => _queue.Writer.TryWrite(message);
+
+    public override RoomWait WaitForRoom(IBlockedWriter writer)
+    {
+        lock (_blockedWriters)
+        {
+            // Count in before looking, as DeliverSlowAsync does: a consumer that takes after this resumes the writer.
+            Interlocked.Increment(ref _blockedCount);
+            if (_completed || _queue.Reader.Count < _capacity)
+            {
+                Interlocked.Decrement(ref _blockedCount);
+                return _completed ? RoomWait.Completed : RoomWait.RoomNow;
+            }
+
+            _blockedWriters.Enqueue(writer);
+            return RoomWait.Queued;
+        }
+    }
+
     /// <summary>
     /// A message was taken: once the queue has drained to half, let one blocked pipe deliver. Waking a pipe for every
     /// message taken would cost a thread hop per message; from half way it delivers a batch before it waits again.
@@ -107,15 +128,23 @@ internal sealed class AllReceiver : Receiver
 
     private void WakeWriter(bool all)
     {
-        lock (_blockedWriters)
+        while (true)
         {
-            while (_blockedWriters.TryDequeue(out var waiter))
+            IBlockedWriter? writer;
+            lock (_blockedWriters)
             {
-                Interlocked.Decrement(ref _blockedCount);
-                if (waiter.TrySet(true) && !all)
+                if (!_blockedWriters.TryDequeue(out writer))
                 {
                     return;
                 }
+
+                Interlocked.Decrement(ref _blockedCount);
+            }
+
+            // Outside the lock: an in-process link resumes by moving its queued messages in, on this thread.
+            if (writer.Resume() && !all)
+            {
+                return;
             }
         }
     }

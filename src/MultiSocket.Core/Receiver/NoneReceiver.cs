@@ -1,3 +1,5 @@
+using MultiSocket.Internal;
+
 namespace MultiSocket;
 
 /// <summary>The receiver of a socket created with <see cref="SocketOptions.NoReceive"/>: drops what arrives.</summary>
@@ -10,6 +12,14 @@ internal sealed class NoneReceiver : Receiver
         message.Dispose();
         return default;
     }
+
+    public override bool TryDeliver(Message message)
+    {
+        message.Dispose();
+        return true;
+    }
+
+    public override RoomWait WaitForRoom(IBlockedWriter writer) => RoomWait.RoomNow;
 
     public override ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken)
     {

@@ -1,3 +1,5 @@
+using MultiSocket.Internal;
+
 namespace MultiSocket;
 
 /// <summary>Where pipes hand the messages they receive: the receive side of a socket.</summary>
@@ -5,6 +7,15 @@ internal abstract class Receiver
 {
     /// <summary>Takes ownership of <paramref name="message"/>; waits when the receive queue is full.</summary>
     public abstract ValueTask DeliverAsync(Message message, CancellationToken cancellationToken);
+
+    /// <summary>Takes ownership of <paramref name="message"/> if the receive queue has room; false (still the caller's) when full or completed.</summary>
+    public abstract bool TryDeliver(Message message);
+
+    /// <summary>
+    /// Queues <paramref name="writer"/> among the writers a consumer resumes once the receive queue has drained to half
+    /// (after a failed <see cref="TryDeliver"/>), unless there is room already or the receiver is completed.
+    /// </summary>
+    public abstract RoomWait WaitForRoom(IBlockedWriter writer);
 
     public abstract ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken);
 

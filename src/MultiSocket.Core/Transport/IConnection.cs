@@ -2,8 +2,8 @@ namespace MultiSocket.Transport;
 
 /// <summary>
 /// One established connection to a peer, as a transport hands it to a socket, which makes it a pipe. Implement
-/// <see cref="IStreamConnection"/> for byte streams (framed with the native codec) or
-/// <see cref="IMessageConnection"/> for transports that carry whole <see cref="Message"/> objects.
+/// <see cref="IStreamConnection"/> for byte streams (framed with the native codec); the in-process transport's
+/// connections carry whole <see cref="Message"/> objects from pipe to pipe instead.
 /// </summary>
 public interface IConnection : IAsyncDisposable
 {

@@ -31,8 +31,9 @@ public sealed record TransportOptions
     public bool Raw { get; init; }
 
     /// <summary>
-    /// Capacity, in messages, of an in-process connection's queue towards the peer. The socket sets it from
-    /// <see cref="SocketOptions.SendQueueSize"/> for every dial and listen, so inproc pipes queue as much as stream pipes.
+    /// Capacity, in messages, of an in-process connection's queue towards the peer for what is sent before the peer's
+    /// pipe exists (after that, messages go straight into the peer socket's receive queue). The socket sets it from
+    /// <see cref="SocketOptions.SendQueueSize"/> for every dial and listen.
     /// </summary>
     public int MessageQueueSize { get; init; } = SocketOptions.DefaultQueueSize;
 }

@@ -1,23 +1,16 @@
-using System.Threading.Channels;
-using MultiSocket.Internal;
 using MultiSocket.Transport;
 
 namespace MultiSocket.Transports.Inproc;
 
 /// <summary>
-/// One end of an in-process connection: it reads one channel and writes the other. Each channel has a
-/// <see cref="SendRoom"/> shared by both ends, where the writing pipe waits and the reading pipe resumes it.
+/// One end of an in-process connection: it reads one <see cref="MessageLink"/> and writes the other, and each link
+/// hands messages from the writing pipe straight to the reading one.
 /// </summary>
-internal sealed class InprocConnection(Channel<Message> input, SendRoom inputRoom, Channel<Message> output, SendRoom outputRoom, string address)
-    : IMessageConnection, IMessageRoom
+internal sealed class InprocConnection(MessageLink input, MessageLink output, string address) : IMessageConnection
 {
-    public ChannelReader<Message> Input => input.Reader;
+    public MessageLink Input => input;
 
-    public ChannelWriter<Message> Output => output.Writer;
-
-    public SendRoom InputRoom => inputRoom;
-
-    public SendRoom OutputRoom => outputRoom;
+    public MessageLink Output => output;
 
     public string LocalAddress => address;
 
@@ -25,16 +18,9 @@ internal sealed class InprocConnection(Channel<Message> input, SendRoom inputRoo
 
     public ValueTask DisposeAsync()
     {
-        // Close both directions: the peer sees end of stream, and its sends to us fail instead of piling up.
-        output.Writer.TryComplete();
-        input.Writer.TryComplete();
-        outputRoom.Close();
-        inputRoom.Close();
-        while (input.Reader.TryRead(out var message))
-        {
-            message.Dispose();
-        }
-
+        // The peer gets what we already sent, then end of stream; its sends to us fail instead of piling up.
+        output.CompleteWriting();
+        input.Close();
         return default;
     }
 }

@@ -1,14 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
-using System.Threading.Channels;
-using MultiSocket.Internal;
 using MultiSocket.Transport;
 
 namespace MultiSocket.Transports.Inproc;
 
 /// <summary>
-/// <c>inproc://name</c>: sockets of one process connected through in-memory channels. Messages pass across as
-/// objects, never encoded; a name is bound by one listener at a time.
+/// <c>inproc://name</c>: sockets of one process connected in memory. Messages pass across as objects, never encoded:
+/// the sending pipe puts each one straight into the receiving socket's receive queue. A name is bound by one listener
+/// at a time.
 /// </summary>
 public sealed class InprocTransport : ITransport
 {
@@ -29,13 +28,12 @@ public sealed class InprocTransport : ITransport
             throw new SocketException((int)SocketError.ConnectionRefused, $"No socket listens on inproc://{address.Address}.");
         }
 
-        var toListener = NewQueue(options.MessageQueueSize);
-        var toDialer = NewQueue(listener.QueueSize);
-        var toListenerRoom = new SendRoom(options.MessageQueueSize);
-        var toDialerRoom = new SendRoom(listener.QueueSize);
+        // Each link holds what its writer sends before the reading pipe exists, up to the writer's send queue size.
+        var toListener = new MessageLink(options.MessageQueueSize);
+        var toDialer = new MessageLink(listener.QueueSize);
         string name = $"inproc://{address.Address}";
-        var dialerEnd = new InprocConnection(toDialer, toDialerRoom, toListener, toListenerRoom, name);
-        var listenerEnd = new InprocConnection(toListener, toListenerRoom, toDialer, toDialerRoom, name);
+        var dialerEnd = new InprocConnection(toDialer, toListener, name);
+        var listenerEnd = new InprocConnection(toListener, toDialer, name);
         if (!listener.TryEnqueue(listenerEnd))
         {
             throw new SocketException((int)SocketError.ConnectionRefused, $"The listener on inproc://{address.Address} is closing.");
@@ -62,14 +60,6 @@ public sealed class InprocTransport : ITransport
 
     internal void Unbind(InprocListener listener) =>
         _listeners.TryRemove(new KeyValuePair<string, InprocListener>(listener.Name, listener));
-
-    private static Channel<Message> NewQueue(int capacity) =>
-        Channel.CreateBounded<Message>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
 
     private static void RejectRaw(TransportAddress address, TransportOptions options)
     {
