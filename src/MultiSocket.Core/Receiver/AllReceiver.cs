@@ -5,46 +5,55 @@ using MultiSocket.Internal;
 
 namespace MultiSocket;
 
-/// <summary>Merges the messages of every pipe into one bounded queue that any number of consumers read.</summary>
+/// <summary>
+/// Merges the messages of every pipe into one bounded queue that any number of consumers read. The queue is a
+/// lock-free ring (<see cref="MessageRing"/>): producers (pipes, in-process senders) and consumers meet only on it,
+/// and take a lock only to wait, when it is full or empty.
+/// </summary>
 internal sealed class AllReceiver : Receiver
 {
     private static readonly ObjectPool<Waiter> Waiters = new(() => new Waiter(), 256);
 
-    private readonly Channel<Message> _queue;
+    private readonly MessageRing _queue;
     private readonly object _owner;
     private readonly Queue<IBlockedWriter> _blockedWriters = new();
-    private int _blockedCount;
+    private readonly Queue<Waiter> _blockedReaders = new();
     private readonly int _resumeAt;
-    private readonly int _capacity;
+    private int _blockedCount;
+    private int _waitingReaders;
     private volatile bool _completed;
 
     public AllReceiver(int capacity, object owner)
     {
         _owner = owner;
         _resumeAt = capacity / 2;
-        _capacity = capacity;
-        _queue = Channel.CreateBounded<Message>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = false,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _queue = new MessageRing(capacity);
     }
 
-    public override ValueTask DeliverAsync(Message message, CancellationToken cancellationToken)
+    public override ValueTask DeliverAsync(Message message, CancellationToken cancellationToken) =>
+        TryDeliver(message) ? default : DeliverSlowAsync(message, cancellationToken);
+
+    public override bool TryDeliver(Message message)
     {
-        if (_queue.Writer.TryWrite(message))
+        if (_completed || !_queue.TryEnqueue(message))
         {
-            return default;
+            return false;
         }
 
-        return DeliverSlowAsync(message, cancellationToken);
+        // A full fence between publishing the message and looking for waiting readers, paired with the reader's
+        // count-in before its last look (see WaitForMessageAsync): one of the two sees the other.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _waitingReaders) != 0)
+        {
+            WakeReader(all: false);
+        }
+
+        return true;
     }
 
     /// <summary>
-    /// The receive queue is full: wait for a consumer to take a message. Pipes wait on pooled <see cref="Waiter"/>s
-    /// rather than the channel's own write wait, which allocates whenever the token can be cancelled (and a pipe's
-    /// always can), so a consumer slower than the network costs nothing per message.
+    /// The receive queue is full: wait for a consumer to take a message. Pipes wait on pooled <see cref="Waiter"/>s,
+    /// so a consumer slower than the network costs nothing per message.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DeliverSlowAsync(Message message, CancellationToken cancellationToken)
@@ -59,7 +68,7 @@ internal sealed class AllReceiver : Receiver
                     // Count ourselves in before the last try: a consumer that frees room after this sees the count
                     // and wakes us; one that freed it before, left room for this try.
                     Interlocked.Increment(ref _blockedCount);
-                    if (_queue.Writer.TryWrite(message))
+                    if (TryDeliver(message))
                     {
                         Interlocked.Decrement(ref _blockedCount);
                         return;
@@ -93,15 +102,13 @@ internal sealed class AllReceiver : Receiver
         }
     }
 
-    public override bool TryDeliver(Message message) => _queue.Writer.TryWrite(message);
-
     public override RoomWait WaitForRoom(IBlockedWriter writer)
     {
         lock (_blockedWriters)
         {
             // Count in before looking, as DeliverSlowAsync does: a consumer that takes after this resumes the writer.
             Interlocked.Increment(ref _blockedCount);
-            if (_completed || _queue.Reader.Count < _capacity)
+            if (_completed || _queue.Count < _queue.Capacity)
             {
                 Interlocked.Decrement(ref _blockedCount);
                 return _completed ? RoomWait.Completed : RoomWait.RoomNow;
@@ -113,14 +120,16 @@ internal sealed class AllReceiver : Receiver
     }
 
     /// <summary>
-    /// A message was taken: once the queue has drained to half, let one blocked pipe deliver. Waking a pipe for every
+    /// A message was taken: once the queue has drained to half, let one blocked writer deliver. Waking one for every
     /// message taken would cost a thread hop per message; from half way it delivers a batch before it waits again.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void OnTaken()
     {
-        // A full fence, paired with the writer's increment before its last try (see DeliverSlowAsync). Below the
-        // resume mark the queue is not full, so a writer that counted itself in too late finds room on its last try.
-        if (Interlocked.CompareExchange(ref _blockedCount, 0, 0) != 0 && _queue.Reader.Count <= _resumeAt)
+        // A full fence, paired with the writer's increment before its last try. Below the resume mark the queue is
+        // not full, so a writer that counted itself in too late finds room on its last try.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _blockedCount) != 0 && _queue.Count <= _resumeAt)
         {
             WakeWriter(all: false);
         }
@@ -149,35 +158,105 @@ internal sealed class AllReceiver : Receiver
         }
     }
 
-    public override ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken)
+    private void WakeReader(bool all)
     {
-        if (_queue.Reader.TryRead(out var message))
+        lock (_blockedReaders)
         {
-            OnTaken();
-            return new ValueTask<Message>(message);
+            while (_blockedReaders.TryDequeue(out var waiter))
+            {
+                Interlocked.Decrement(ref _waitingReaders);
+                if (waiter.TrySet(true) && !all)
+                {
+                    return;
+                }
+            }
         }
-
-        return ReceiveSlowAsync(cancellationToken);
     }
+
+    public override ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken) =>
+        TryReceive(out var message) ? new ValueTask<Message>(message) : ReceiveSlowAsync(cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Message> ReceiveSlowAsync(CancellationToken cancellationToken)
     {
-        try
+        if (SpinForMessage(out var first))
         {
-            var message = await _queue.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            OnTaken();
-            return message;
+            return first;
         }
-        catch (ChannelClosedException)
+
+        while (true)
         {
-            return Throw.Disposed<Message>(_owner);
+            if (!await WaitForMessageAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return Throw.Disposed<Message>(_owner);
+            }
+
+            if (TryReceive(out var message))
+            {
+                return message;
+            }
         }
+    }
+
+    /// <summary>
+    /// Spins briefly for a message before the caller parks: a busy producer publishes within a microsecond or two,
+    /// while waking a parked consumer costs a thread hop, often longer than the producer takes to fill the queue.
+    /// </summary>
+    private bool SpinForMessage([NotNullWhen(true)] out Message? message)
+    {
+        var spinner = new SpinWait();
+        while (!spinner.NextSpinWillYield)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (TryReceive(out message))
+            {
+                return true;
+            }
+        }
+
+        message = null;
+        return false;
+    }
+
+    /// <summary>Waits until the queue may hold a message; false once it is completed and empty.</summary>
+    private ValueTask<bool> WaitForMessageAsync(CancellationToken cancellationToken)
+    {
+        Waiter waiter;
+        lock (_blockedReaders)
+        {
+            // Count in (a full fence) before the last look: a producer that publishes after this sees the count.
+            Interlocked.Increment(ref _waitingReaders);
+            if (_queue.Count > 0 || _completed)
+            {
+                Interlocked.Decrement(ref _waitingReaders);
+                return new ValueTask<bool>(_queue.Count > 0);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            waiter = Waiters.Rent();
+            waiter.Arm(cancellationToken);
+            _blockedReaders.Enqueue(waiter);
+        }
+
+        return WaitAsync(waiter, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        if (!await waiter.WaitAsync().ConfigureAwait(false))
+        {
+            // Cancelled: the waiter stays queued until a producer skips it, so it is not reused.
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        Waiters.Return(waiter);
+        return !_completed || _queue.Count > 0;
     }
 
     public override bool TryReceive([NotNullWhen(true)] out Message? message)
     {
-        if (_queue.Reader.TryRead(out message))
+        if (_queue.TryDequeue(out message))
         {
             OnTaken();
             return true;
@@ -188,19 +267,20 @@ internal sealed class AllReceiver : Receiver
 
     public override async IAsyncEnumerable<Message> ReceiveAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        while (await _queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+        do
         {
             while (TryReceive(out var message))
             {
                 yield return message;
             }
         }
+        while (await WaitForMessageAsync(cancellationToken).ConfigureAwait(false));
     }
 
     public override void Complete()
     {
         _completed = true;
-        _queue.Writer.TryComplete();
         WakeWriter(all: true);
+        WakeReader(all: true);
     }
 }

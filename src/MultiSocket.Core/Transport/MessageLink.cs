@@ -120,6 +120,18 @@ internal sealed class MessageLink(int capacity) : IBlockedWriter
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteSlowAsync(Message message, CancellationToken cancellationToken)
     {
+        // Spin briefly before parking: the consumer resumes the link within microseconds when it is keeping up, and
+        // a parked writer costs a thread hop to wake.
+        var spinner = new SpinWait();
+        while (!spinner.NextSpinWillYield)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            if (!_waitingForRoom && TryWrite(message))
+            {
+                return;
+            }
+        }
+
         do
         {
             if (!await WaitForRoomAsync(cancellationToken).ConfigureAwait(false))

@@ -1,0 +1,131 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace MultiSocket.Internal;
+
+/// <summary>
+/// A bounded lock-free queue for any number of producers and consumers (Dmitry Vyukov's bounded MPMC queue): each
+/// slot carries a sequence number that tells producers and consumers whose turn it is, so an enqueue or a dequeue is
+/// one compare-exchange on its own position, with no lock shared between the two sides.
+/// </summary>
+internal sealed class MessageRing
+{
+    private readonly Slot[] _slots;
+    private readonly int _capacity;
+    private readonly int _mask;
+    private readonly bool _bounded;
+    private Positions _positions;
+
+    public MessageRing(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _capacity = capacity;
+
+        // A power of two of at least two slots: indexes are a mask, and with one slot "written" and "free for the
+        // next lap" would be the same sequence number. When that is more than the capacity, enqueue checks the count.
+        int slots = (int)Math.Max(2, BitOperations.RoundUpToPowerOf2((uint)capacity));
+        _mask = slots - 1;
+        _bounded = slots != capacity;
+        _slots = new Slot[slots];
+        for (int i = 0; i < slots; i++)
+        {
+            _slots[i].Sequence = i;
+        }
+    }
+
+    public int Capacity => _capacity;
+
+    /// <summary>Messages in the queue (a snapshot; exact only while nobody enqueues or dequeues).</summary>
+    public int Count
+    {
+        get
+        {
+            long head = Volatile.Read(ref _positions.Head);
+            long tail = Volatile.Read(ref _positions.Tail);
+            return (int)Math.Clamp(tail - head, 0, _capacity);
+        }
+    }
+
+    public bool TryEnqueue(Message message)
+    {
+        var slots = _slots;
+        long position = Volatile.Read(ref _positions.Tail);
+        while (true)
+        {
+            ref var slot = ref slots[Index(position)];
+            long turn = Volatile.Read(ref slot.Sequence) - position;
+            if (turn == 0)
+            {
+                if (_bounded && position - Volatile.Read(ref _positions.Head) >= _capacity)
+                {
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref _positions.Tail, position + 1, position) == position)
+                {
+                    slot.Item = message;
+                    Volatile.Write(ref slot.Sequence, position + 1);
+                    return true;
+                }
+            }
+            else if (turn < 0)
+            {
+                // The slot still holds the message from one lap ago: full.
+                return false;
+            }
+
+            position = Volatile.Read(ref _positions.Tail);
+        }
+    }
+
+    public bool TryDequeue([NotNullWhen(true)] out Message? message)
+    {
+        var slots = _slots;
+        long position = Volatile.Read(ref _positions.Head);
+        while (true)
+        {
+            ref var slot = ref slots[Index(position)];
+            long turn = Volatile.Read(ref slot.Sequence) - (position + 1);
+            if (turn == 0)
+            {
+                if (Interlocked.CompareExchange(ref _positions.Head, position + 1, position) == position)
+                {
+                    message = slot.Item!;
+                    slot.Item = null;
+                    Volatile.Write(ref slot.Sequence, position + slots.Length);
+                    return true;
+                }
+            }
+            else if (turn < 0)
+            {
+                // Not written yet: empty.
+                message = null;
+                return false;
+            }
+
+            position = Volatile.Read(ref _positions.Head);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Index(long position) => (int)position & _mask;
+
+    private struct Slot
+    {
+        public Message? Item;
+        public long Sequence;
+    }
+
+    // Head and tail on cache lines of their own, so producers and consumers do not invalidate each other's.
+    [StructLayout(LayoutKind.Explicit, Size = 3 * 64)]
+    private struct Positions
+    {
+        [FieldOffset(64)]
+        public long Head;
+
+        [FieldOffset(128)]
+        public long Tail;
+    }
+}
