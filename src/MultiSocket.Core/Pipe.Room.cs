@@ -4,5 +4,5 @@ internal sealed partial class Pipe
 {
     /// <summary>Waits until the send queue has room for a message; false when the pipe is closing.</summary>
     public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken) =>
-        _link is null ? _output!.WaitToWriteAsync(cancellationToken) : _link.WaitForRoomAsync(cancellationToken);
+        _link is null ? _queue!.WaitToWriteAsync(cancellationToken) : _link.WaitForRoomAsync(cancellationToken);
 }

@@ -14,7 +14,7 @@ internal sealed partial class Pipe
     /// </summary>
     private async Task WriteFramesAsync(PipeWriter output, CancellationToken token)
     {
-        var queue = _queue!.Reader;
+        var queue = _queue!;
 
         // Flushes take no token either (a cancellable flush registers with it every time it waits for the socket); an
         // abort cancels the pending flush instead, registered once per pipe.
@@ -27,7 +27,6 @@ internal sealed partial class Pipe
             {
                 while (!token.IsCancellationRequested && queue.TryRead(out var message))
                 {
-                    _sendRoom!.OnTaken();
                     bool close = false;
                     try
                     {
@@ -74,7 +73,7 @@ internal sealed partial class Pipe
                     return;
                 }
 
-                _sendRoom!.OnDrained();
+                queue.OnDrained();
                 var flushed = await output.FlushAsync().ConfigureAwait(false);
                 if (flushed.IsCompleted || flushed.IsCanceled)
                 {

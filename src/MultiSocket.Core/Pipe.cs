@@ -12,8 +12,7 @@ internal sealed partial class Pipe
 {
     private readonly Socket _socket;
     private readonly IConnection _connection;
-    private readonly Channel<Message>? _queue;
-    private readonly ChannelWriter<Message>? _output;
+    private readonly SendQueue? _queue;
     private readonly MessageLink? _link;
     private readonly MessageLink? _input;
     private readonly CancellationTokenSource _abort = new();
@@ -21,7 +20,6 @@ internal sealed partial class Pipe
     private readonly uint _maxContentLength;
     private readonly int _readBufferSize;
     private readonly bool _raw;
-    private readonly SendRoom? _sendRoom;
     private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
@@ -46,14 +44,7 @@ internal sealed partial class Pipe
         }
         else if (connection is IStreamConnection)
         {
-            _queue = Channel.CreateBounded<Message>(new BoundedChannelOptions(socket.Options.SendQueueSize)
-            {
-                SingleReader = true,
-                SingleWriter = false,
-                FullMode = BoundedChannelFullMode.Wait,
-            });
-            _output = _queue.Writer;
-            _sendRoom = new SendRoom(socket.Options.SendQueueSize);
+            _queue = new SendQueue(socket.Options.SendQueueSize);
         }
         else
         {
@@ -87,20 +78,19 @@ internal sealed partial class Pipe
     /// no queue of its own: the message goes straight into the peer socket's receive queue.
     /// </summary>
     /// <remarks>On failure the caller still owns the message, unchanged.</remarks>
-    public bool TryEnqueue(Message message) => _link is null ? _output!.TryWrite(message) : _link.TryWrite(message);
+    public bool TryEnqueue(Message message) => _link is null ? _queue!.TryWrite(message) : _link.TryWrite(message);
 
     /// <summary>Queues a message, waiting for room.</summary>
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
     public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) =>
-        _link is not null ? _link.WriteAsync(message, cancellationToken) : _sendRoom!.WriteAsync(_output!, message, cancellationToken);
+        _link is not null ? _link.WriteAsync(message, cancellationToken) : _queue!.WriteAsync(message, cancellationToken);
 
     public void Start() => _ = RunAsync();
 
     /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
     public void CompleteSending()
     {
-        _output?.TryComplete();
-        _sendRoom?.Close();
+        _queue?.Complete();
         _link?.CompleteWriting();
     }
 
@@ -166,7 +156,7 @@ internal sealed partial class Pipe
 
         if (_queue is not null)
         {
-            while (_queue.Reader.TryRead(out var left))
+            while (_queue.TryRead(out var left))
             {
                 left.Dispose();
             }

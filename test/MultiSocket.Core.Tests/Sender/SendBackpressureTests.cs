@@ -3,7 +3,7 @@ using MultiSocket.Testing;
 namespace MultiSocket.Core.Tests.Sender;
 
 /// <summary>
-/// Senders blocked on a full pipe queue wait on pooled waiters and are resumed per half queue (Internal/SendRoom.cs):
+/// Senders blocked on a full pipe queue wait on pooled waiters and are resumed per half queue (Internal/SendQueue.cs):
 /// every message still arrives in order per sender, and a blocked sender is released when its pipe goes away.
 /// </summary>
 [TestFixtureSource(typeof(TestAddress), nameof(TestAddress.Transports))]

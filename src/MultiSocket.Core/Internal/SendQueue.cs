@@ -1,0 +1,223 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+
+namespace MultiSocket.Internal;
+
+/// <summary>
+/// A byte-stream pipe's send queue: a lock-free ring (<see cref="MessageRing"/>) that any number of senders write and
+/// one write loop drains. Senders take a lock only to wait for room, the write loop only to resume them.
+/// </summary>
+/// <remarks>
+/// Blocked senders wait on pooled <see cref="Waiter"/>s, and the reader resumes one only once it has taken half a queue
+/// since the last resume, or all of them when it finds the queue empty or the queue completes: resuming a sender per
+/// slot freed would cost a thread hop per message while the queue is full. The reader waits on a waiter of its own,
+/// which a sender sets only when the reader has said it is waiting, so a busy reader costs senders one fence.
+/// </remarks>
+internal sealed class SendQueue
+{
+    private static readonly ObjectPool<Waiter> Waiters = new(() => new Waiter(), 256);
+
+    private readonly MessageRing _ring;
+    private readonly Queue<Waiter> _blocked = new();
+    private readonly Waiter _readerWaiter = new();
+    private readonly int _resumeAfter;
+    private int _blockedCount;
+    private int _readerWaiting;
+    private volatile bool _completed;
+
+    // Reader only: messages taken since a blocked sender was last resumed.
+    private int _takenSinceResume;
+
+    public SendQueue(int capacity)
+    {
+        _ring = new MessageRing(capacity);
+        _resumeAfter = Math.Max(1, capacity / 2);
+    }
+
+    /// <summary>Queues a message if there is room; false when the queue is full or completed.</summary>
+    public bool TryWrite(Message message)
+    {
+        if (_completed || !_ring.TryEnqueue(message))
+        {
+            return false;
+        }
+
+        // A full fence between publishing and looking for the reader, paired with the reader's in WaitToReadAsync.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _readerWaiting) != 0 && Interlocked.Exchange(ref _readerWaiting, 0) != 0)
+        {
+            _readerWaiter.TrySet(true);
+        }
+
+        return true;
+    }
+
+    /// <summary>Queues a message, waiting for room while the queue is full.</summary>
+    /// <exception cref="ChannelClosedException">The queue completed first (the message is still the caller's).</exception>
+    public ValueTask WriteAsync(Message message, CancellationToken cancellationToken) =>
+        TryWrite(message) ? default : WriteSlowAsync(message, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteSlowAsync(Message message, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var waiter = WaitForRoom(message, cancellationToken, out bool written);
+            if (written)
+            {
+                return;
+            }
+
+            if (waiter is null)
+            {
+                throw new ChannelClosedException();
+            }
+
+            await WaitAsync(waiter, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits until the queue has room; false when it has completed.</summary>
+    public ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
+    {
+        var waiter = WaitForRoom(null, cancellationToken, out bool room);
+        if (room || waiter is null)
+        {
+            return new ValueTask<bool>(room);
+        }
+
+        return WaitToWriteSlowAsync(waiter, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> WaitToWriteSlowAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        await WaitAsync(waiter, cancellationToken).ConfigureAwait(false);
+        return !_completed;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="message"/> (or, when null, looks for room) under the lock, or queues a waiter:
+    /// <paramref name="done"/> when written (or there is room), a waiter to wait on, or neither when completed.
+    /// </summary>
+    private Waiter? WaitForRoom(Message? message, CancellationToken cancellationToken, out bool done)
+    {
+        lock (_blocked)
+        {
+            // Count in before the last try: the reader looks at the count after it has drained the queue (behind a
+            // full fence), so a take that frees room after this try sees us and one before left room for it.
+            Interlocked.Increment(ref _blockedCount);
+            done = message is null ? !_completed && _ring.Count < _ring.Capacity : TryWrite(message);
+            if (done || _completed)
+            {
+                Interlocked.Decrement(ref _blockedCount);
+                return null;
+            }
+
+            var waiter = Waiters.Rent();
+            waiter.Arm(cancellationToken);
+            _blocked.Enqueue(waiter);
+            return waiter;
+        }
+    }
+
+    private static async ValueTask WaitAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        if (!await waiter.WaitAsync().ConfigureAwait(false))
+        {
+            // Cancelled: the waiter stays queued until the reader skips it, so it is not reused.
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        Waiters.Return(waiter);
+    }
+
+    /// <summary>The reader: waits until the queue may hold a message; false once it has completed and is empty.</summary>
+    public ValueTask<bool> WaitToReadAsync()
+    {
+        if (_ring.Count > 0)
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        if (_completed)
+        {
+            return new ValueTask<bool>(_ring.Count > 0);
+        }
+
+        _readerWaiter.Arm(CancellationToken.None);
+        Interlocked.Exchange(ref _readerWaiting, 1);   // a full fence before the last look
+        if (_ring.Count > 0 || _completed)
+        {
+            if (Interlocked.Exchange(ref _readerWaiting, 0) != 0)
+            {
+                // Nobody took the signal: nothing will set the waiter, so do not wait on it.
+                return new ValueTask<bool>(_ring.Count > 0 || !_completed);
+            }
+
+            // A sender took it and is setting the waiter: wait for that (it is on its way).
+        }
+
+        // Completes with true once set: the caller looks again, and a completed empty queue then answers false.
+        return _readerWaiter.WaitAsync();
+    }
+
+    /// <summary>The reader takes a message, resuming a blocked sender once it has taken half a queue.</summary>
+    public bool TryRead([NotNullWhen(true)] out Message? message)
+    {
+        if (!_ring.TryDequeue(out message))
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref _blockedCount) != 0 && ++_takenSinceResume >= _resumeAfter)
+        {
+            _takenSinceResume = 0;
+            Resume(all: false);
+        }
+
+        return true;
+    }
+
+    /// <summary>The reader found the queue empty: nobody must stay blocked on it.</summary>
+    public void OnDrained()
+    {
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _blockedCount) != 0)
+        {
+            _takenSinceResume = 0;
+            Resume(all: true);
+        }
+    }
+
+    /// <summary>
+    /// Takes no more messages: blocked senders fail (they keep their message), and the reader ends once it has taken
+    /// what is queued.
+    /// </summary>
+    public void Complete()
+    {
+        _completed = true;
+        if (Interlocked.Exchange(ref _readerWaiting, 0) != 0)
+        {
+            _readerWaiter.TrySet(true);
+        }
+
+        Resume(all: true);
+    }
+
+    private void Resume(bool all)
+    {
+        lock (_blocked)
+        {
+            while (_blocked.TryDequeue(out var waiter))
+            {
+                Interlocked.Decrement(ref _blockedCount);
+                if (waiter.TrySet(true) && !all)
+                {
+                    return;
+                }
+            }
+        }
+    }
+}
