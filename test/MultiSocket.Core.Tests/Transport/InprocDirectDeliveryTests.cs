@@ -53,18 +53,43 @@ public class InprocDirectDeliveryTests
     public async Task MessagesSentBeforeAndAfterTheListenerAttachesArriveInOrderExactlyOnce()
     {
         const int Count = 5_000;
+        const int SendQueue = 64;
         await using var server = new Socket(new SocketOptions { NoSend = true });
+
+        // PipeAdded is raised before the pipe starts (and attaches to its link): holding the handler keeps the
+        // listening side's pipe from attaching, so the first sends must wait in the link.
+        using var attach = new ManualResetEventSlim();
+        server.PipeAdded += (_, _) => attach.Wait(Wait.Timeout);
         var address = await server.ListenOnAsync("inproc");
-        var client = new Socket(new SocketOptions { NoReceive = true, Linger = TimeSpan.FromSeconds(5) });
+        var client = new Socket(new SocketOptions { NoReceive = true, SendQueueSize = SendQueue, Linger = TimeSpan.FromSeconds(5) });
         await using var _ = client;
-        await client.DialAsync(address);
+        int sent = 0;
+        Task sending;
+        try
+        {
+            await client.DialAsync(address);
+            async Task SendAllNumberedAsync()
+            {
+                var deadline = Wait.Token();
+                for (int i = 0; i < Count; i++)
+                {
+                    await client.SendAsync(Numbered(0, i), deadline);
+                    Volatile.Write(ref sent, i + 1);
+                }
+            }
 
-        // No yield between the dial and the first sends: the first ones (up to the send queue size) go into the link
-        // before the listening socket has accepted, the rest block until its pipe attaches and then go direct.
-        int pipesWhenSendingStarted = server.PipeCount;
-        var sending = SendNumberedAsync(client, 0, Count);
-        TestContext.Out.WriteLine($"server pipes when sending started: {pipesWhenSendingStarted}");
+            // Called inline: the sends that fit in the link complete synchronously, the first that does not returns.
+            sending = SendAllNumberedAsync();
+            Assert.That(Volatile.Read(ref sent), Is.EqualTo(SendQueue), "the link holds exactly the sender's send queue size");
+            Assert.That(sending.IsCompleted, Is.False, "the next send waits for the reading pipe");
+        }
+        finally
+        {
+            attach.Set();
+        }
 
+        // The reader attaches: the queued messages move in first, then sends go direct (with the receive queue
+        // filling and draining in between, as the test reads).
         for (int i = 0; i < Count; i++)
         {
             using var message = await server.ReceiveAsync(Wait.Token());
