@@ -74,7 +74,14 @@ internal sealed class SendQueue
                 throw new ChannelClosedException();
             }
 
-            await WaitAsync(waiter, cancellationToken).ConfigureAwait(false);
+            // Awaited here rather than through WaitAsync: one pooled state machine per wait, not two.
+            if (!await waiter.WaitAsync().ConfigureAwait(false))
+            {
+                // Cancelled: the waiter stays queued until the reader skips it, so it is not reused.
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+
+            Waiters.Return(waiter);
         }
     }
 
@@ -122,6 +129,7 @@ internal sealed class SendQueue
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask WaitAsync(Waiter waiter, CancellationToken cancellationToken)
     {
         if (!await waiter.WaitAsync().ConfigureAwait(false))

@@ -9,7 +9,8 @@ namespace MultiSocket.Internal;
 /// </summary>
 /// <remarks>
 /// One instance per <typeparamref name="T"/> (the thread caches are static per closed type). At most
-/// <c>maxBatches</c> full caches are kept between threads, and each thread keeps one; the rest goes to the GC.
+/// <c>maxBatches</c> full caches are kept between threads, and each thread keeps one; beyond that objects go to an
+/// item-by-item pool of 1024, and past that to the GC.
 /// </remarks>
 internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
     where T : class
@@ -21,6 +22,10 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
 
     private readonly Stack<T[]> _full = new();
     private readonly Stack<T[]> _empty = new();
+
+    // Item by item, for what does not fit the batches: a thread that finds no full batch rents here before allocating,
+    // and one that finds the reserve of batches full returns here instead of dropping.
+    private readonly ObjectPool<T> _overflow = new(factory, 1024);
 
     public T Rent()
     {
@@ -64,7 +69,7 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
 
         if (cache.Count == 0)
         {
-            return factory();
+            return _overflow.Rent();
         }
 
         var item = cache.Items[--cache.Count];
@@ -81,7 +86,7 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
             {
                 if (_full.Count >= maxBatches)
                 {
-                    // Enough in reserve: let this one go.
+                    _overflow.Return(item);
                     return;
                 }
 

@@ -16,7 +16,15 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
     {
         var pipes = Socket.PipeList;
         int count = pipes.Length;
-        if (count > 0)
+        if (count == 1)
+        {
+            // One pipe: no turn to take (and no interlocked operation per message).
+            if (pipes[0].TryEnqueue(message))
+            {
+                return default;
+            }
+        }
+        else if (count > 0)
         {
             uint start = Interlocked.Increment(ref _next);
             for (int i = 0; i < count; i++)
