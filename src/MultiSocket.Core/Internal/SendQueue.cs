@@ -16,8 +16,6 @@ namespace MultiSocket.Internal;
 /// </remarks>
 internal sealed class SendQueue
 {
-    private static readonly ObjectPool<Waiter> Waiters = new(() => new Waiter(), 256);
-
     private readonly MessageRing _ring;
     private readonly Queue<Waiter> _blocked = new();
     private readonly Waiter _readerWaiter = new();
@@ -74,14 +72,7 @@ internal sealed class SendQueue
                 throw new ChannelClosedException();
             }
 
-            // Awaited here rather than through WaitAsync: one pooled state machine per wait, not two.
-            if (!await waiter.WaitAsync().ConfigureAwait(false))
-            {
-                // Cancelled: the waiter stays queued until the reader skips it, so it is not reused.
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-
-            Waiters.Return(waiter);
+            await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -100,7 +91,7 @@ internal sealed class SendQueue
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WaitToWriteSlowAsync(Waiter waiter, CancellationToken cancellationToken)
     {
-        await WaitAsync(waiter, cancellationToken).ConfigureAwait(false);
+        await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
         return !_completed;
     }
 
@@ -122,23 +113,10 @@ internal sealed class SendQueue
                 return null;
             }
 
-            var waiter = Waiters.Rent();
-            waiter.Arm(cancellationToken);
+            var waiter = Waiter.Rent(cancellationToken);
             _blocked.Enqueue(waiter);
             return waiter;
         }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private static async ValueTask WaitAsync(Waiter waiter, CancellationToken cancellationToken)
-    {
-        if (!await waiter.WaitAsync().ConfigureAwait(false))
-        {
-            // Cancelled: the waiter stays queued until the reader skips it, so it is not reused.
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-
-        Waiters.Return(waiter);
     }
 
     /// <summary>The reader: waits until the queue may hold a message; false once it has completed and is empty.</summary>

@@ -9,9 +9,35 @@ namespace MultiSocket.Internal;
 /// </summary>
 internal sealed class Waiter : IValueTaskSource<bool>, IBlockedWriter
 {
+    private static readonly ObjectPool<Waiter> Pool = new(() => new Waiter(), 256);
+
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private CancellationTokenRegistration _registration;
     private int _done;
+
+    /// <summary>A pooled waiter, armed with <paramref name="cancellationToken"/>; wait with <see cref="WaitThenReturnAsync"/>.</summary>
+    public static Waiter Rent(CancellationToken cancellationToken)
+    {
+        var waiter = Pool.Rent();
+        waiter.Arm(cancellationToken);
+        return waiter;
+    }
+
+    /// <summary>
+    /// Waits for a waiter from <see cref="Rent"/> to be set, then returns it to the pool.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">The token fired first. The waiter then stays wherever it was queued
+    /// until the setter skips it, so it is not reused.</exception>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    public static async ValueTask WaitThenReturnAsync(Waiter waiter, CancellationToken cancellationToken)
+    {
+        if (!await waiter.WaitAsync().ConfigureAwait(false))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        Pool.Return(waiter);
+    }
 
     /// <summary>Starts a wait; complete it with <see cref="TrySet"/>.</summary>
     public void Arm(CancellationToken cancellationToken)

@@ -12,8 +12,6 @@ namespace MultiSocket;
 /// </summary>
 internal sealed class AllReceiver : Receiver
 {
-    private static readonly ObjectPool<Waiter> Waiters = new(() => new Waiter(), 256);
-
     private readonly MessageRing _queue;
     private readonly object _owner;
     private readonly Queue<IBlockedWriter> _blockedWriters = new();
@@ -80,18 +78,11 @@ internal sealed class AllReceiver : Receiver
                         throw new ChannelClosedException();
                     }
 
-                    waiter = Waiters.Rent();
-                    waiter.Arm(cancellationToken);
+                    waiter = Waiter.Rent(cancellationToken);
                     _blockedWriters.Enqueue(waiter);
                 }
 
-                if (!await waiter.WaitAsync().ConfigureAwait(false))
-                {
-                    // Cancelled: the waiter stays queued until a consumer skips it, so it is not reused.
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                Waiters.Return(waiter);
+                await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
             }
         }
         catch
@@ -233,8 +224,7 @@ internal sealed class AllReceiver : Receiver
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            waiter = Waiters.Rent();
-            waiter.Arm(cancellationToken);
+            waiter = Waiter.Rent(cancellationToken);
             _blockedReaders.Enqueue(waiter);
         }
 
@@ -244,13 +234,7 @@ internal sealed class AllReceiver : Receiver
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
     {
-        if (!await waiter.WaitAsync().ConfigureAwait(false))
-        {
-            // Cancelled: the waiter stays queued until a producer skips it, so it is not reused.
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-
-        Waiters.Return(waiter);
+        await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
         return !_completed || _queue.Count > 0;
     }
 

@@ -31,8 +31,6 @@ internal sealed class MessageLink(int capacity) : IBlockedWriter
     private const int Completing = 1;
     private const int Closed = 2;
 
-    private static readonly ObjectPool<Waiter> Waiters = new(() => new Waiter(), 256);
-
     private readonly object _gate = new();
     private readonly Queue<Message> _queue = new();
     private readonly Queue<Waiter> _blocked = new();
@@ -158,8 +156,7 @@ internal sealed class MessageLink(int capacity) : IBlockedWriter
                 return new ValueTask<bool>(true);
             }
 
-            waiter = Waiters.Rent();
-            waiter.Arm(cancellationToken);
+            waiter = Waiter.Rent(cancellationToken);
             _blocked.Enqueue(waiter);
         }
 
@@ -169,13 +166,7 @@ internal sealed class MessageLink(int capacity) : IBlockedWriter
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WaitAsync(Waiter waiter, CancellationToken cancellationToken)
     {
-        if (!await waiter.WaitAsync().ConfigureAwait(false))
-        {
-            // Cancelled: the waiter stays queued until it is skipped, so it is not reused.
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-
-        Waiters.Return(waiter);
+        await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
         return _state == Open;
     }
 
