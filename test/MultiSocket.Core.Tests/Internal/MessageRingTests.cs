@@ -209,13 +209,11 @@ public class MessageRingTests
         var spinner = new SpinWait();
         while (total < Producers * PerProducer && clock.Elapsed < ConcurrentBound)
         {
-            if (!ring.TryDequeue(out var message))
+            if (TakeOrSpin(ring, ref spinner) is not { } message)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
                 continue;
             }
 
-            spinner.Reset();
             var (producer, sequence) = Read(message);
             message.Dispose();
             if (sequence != next[producer])
@@ -252,13 +250,11 @@ public class MessageRingTests
             var spinner = new SpinWait();
             while (Volatile.Read(ref total) < Producers * PerProducer && clock.Elapsed < ConcurrentBound)
             {
-                if (!ring.TryDequeue(out var message))
+                if (TakeOrSpin(ring, ref spinner) is not { } message)
                 {
-                    spinner.SpinOnce(sleep1Threshold: -1);
                     continue;
                 }
 
-                spinner.Reset();
                 var (producer, sequence) = Read(message);
                 message.Dispose();
                 if (Interlocked.Increment(ref taken[producer, sequence]) != 1)
@@ -337,5 +333,18 @@ public class MessageRingTests
         {
             Assert.That(thread.Join(ConcurrentBound + TimeSpan.FromSeconds(5)), Is.True, "thread ended within the bound");
         }
+    }
+
+    /// <summary>Takes a message, or spins once (without sleeping) and returns null when the ring is empty.</summary>
+    private static Message? TakeOrSpin(MessageRing ring, ref SpinWait spinner)
+    {
+        if (ring.TryDequeue(out var message))
+        {
+            spinner.Reset();
+            return message;
+        }
+
+        spinner.SpinOnce(sleep1Threshold: -1);
+        return null;
     }
 }

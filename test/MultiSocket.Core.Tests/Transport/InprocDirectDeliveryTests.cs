@@ -36,6 +36,21 @@ public class InprocDirectDeliveryTests
         }
     }
 
+    /// <summary>
+    /// Connects <paramref name="sender"/> (send queue 1) to <paramref name="receiver"/> (receive queue 1) and sends three
+    /// messages: one goes into the receive queue, one into the link's queue, and the third has to wait.
+    /// </summary>
+    private static async Task<Task> BlockTheThirdSendAsync(Socket receiver, Socket sender)
+    {
+        await sender.DialAsync(await receiver.ListenOnAsync("inproc"));
+        await WaitDirectAsync(receiver);
+        await sender.SendAsync(Numbered(0, 0));
+        await sender.SendAsync(Numbered(0, 1));
+        var blocked = sender.SendAsync(Numbered(0, 2)).AsTask();
+        Assert.That(blocked.IsCompleted, Is.False, "the third send waits: both queues are full");
+        return blocked;
+    }
+
     private static Task WaitDirectAsync(Socket receiver, int pipes = 1) =>
         Wait.UntilAsync(
             () => receiver.PipeList is { } list && list.Length == pipes && list.All(p => p.ReceivesDirectly),
@@ -436,14 +451,7 @@ public class InprocDirectDeliveryTests
         {
             NoReceive = true, SendQueueSize = 1, Reconnect = false, Linger = TimeSpan.FromMilliseconds(100),
         });
-        await sender.DialAsync(await receiver.ListenOnAsync("inproc"));
-        await WaitDirectAsync(receiver);
-
-        // One into the receive queue, one into the link's queue; the third has to wait.
-        await sender.SendAsync(Numbered(0, 0));
-        await sender.SendAsync(Numbered(0, 1));
-        var blocked = sender.SendAsync(Numbered(0, 2)).AsTask();
-        Assert.That(blocked.IsCompleted, Is.False, "the third send waits: both queues are full");
+        var blocked = await BlockTheThirdSendAsync(receiver, sender);
 
         await Wait.ForAsync(receiver.DisposeAsync().AsTask(), "the receiving socket is disposed");
         await Wait.UntilAsync(() => sender.PipeCount == 0, "the sender's pipe closes");
@@ -464,13 +472,7 @@ public class InprocDirectDeliveryTests
         await using var _ = receiver;
         var sender = new Socket(new SocketOptions { NoReceive = true, SendQueueSize = 1, Linger = TimeSpan.FromMilliseconds(100) });
         await using var __ = sender;
-        await sender.DialAsync(await receiver.ListenOnAsync("inproc"));
-        await WaitDirectAsync(receiver);
-
-        await sender.SendAsync(Numbered(0, 0));
-        await sender.SendAsync(Numbered(0, 1));
-        var blocked = sender.SendAsync(Numbered(0, 2)).AsTask();
-        Assert.That(blocked.IsCompleted, Is.False, "the third send waits: both queues are full");
+        var blocked = await BlockTheThirdSendAsync(receiver, sender);
 
         await Wait.ForAsync(receiver.DisposeAsync().AsTask(), "the receiving socket is disposed");
         await Wait.ForAsync(sender.DisposeAsync().AsTask(), "the sending socket is disposed");
