@@ -27,10 +27,16 @@ public sealed record SocketOptions
     /// <summary>The socket never receives; arriving messages are dropped and receives throw <see cref="InvalidOperationException"/>.</summary>
     public bool NoReceive { get; init; }
 
-    /// <summary>Capacity of the socket's receive queue, shared by all pipes (default 64).</summary>
+    /// <summary>
+    /// Capacity of the socket's receive queue, shared by all pipes (default 64). In-process peers put their messages
+    /// straight into it.
+    /// </summary>
     public int ReceiveQueueSize { get; init; } = DefaultQueueSize;
 
-    /// <summary>Capacity of each pipe's send queue (default 64).</summary>
+    /// <summary>
+    /// Capacity of each pipe's send queue (default 64). An in-process pipe hands messages straight to the peer socket's
+    /// receive queue; its send queue holds only what is sent before the peer's pipe exists or while that queue is full.
+    /// </summary>
     public int SendQueueSize { get; init; } = DefaultQueueSize;
 
     /// <summary>Ttl given to messages this socket originates (default 16).</summary>
