@@ -12,7 +12,12 @@ namespace MultiSocket.Transports;
 internal sealed class SocketPipeConnection : IStreamConnection
 {
     private const int DefaultSegmentSize = 16 * 1024;
-    private static readonly PipeOptions SendOptions = Options(DefaultSegmentSize);
+
+    // Twice the write loop's flush threshold (64 KiB), so that a flush mostly goes out as one buffer: a send that spans
+    // segments goes to the socket as a buffer list, for which the runtime allocates two arrays per call (tcp 1 KiB
+    // messages: 1.8 B/msg with 16 KiB segments, 0.2 B/msg with these). Pooled up to BufferPool.MaxPooledLength.
+    private const int SendSegmentSize = 128 * 1024;
+    private static readonly PipeOptions SendOptions = Options(SendSegmentSize);
     private static readonly PipeOptions DefaultReceiveOptions = Options(DefaultSegmentSize);
 
     private readonly SocketConnection _connection;

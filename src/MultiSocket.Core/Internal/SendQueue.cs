@@ -159,8 +159,10 @@ internal sealed class SendQueue
 
         if (Volatile.Read(ref _blockedCount) != 0 && ++_takenSinceResume >= _resumeAfter)
         {
+            // As many senders as slots were freed since the last resume: one sender with a stream of messages fills
+            // them all, many senders with one message each need one slot apiece.
+            Resume(_takenSinceResume);
             _takenSinceResume = 0;
-            Resume(all: false);
         }
 
         return true;
@@ -172,8 +174,10 @@ internal sealed class SendQueue
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _blockedCount) != 0)
         {
+            // The whole queue is free: waking more senders than it holds would only make them queue up again (with
+            // a thousand senders blocked on a queue of one, waking all on every drain cost a million wake-ups).
             _takenSinceResume = 0;
-            Resume(all: true);
+            Resume(_ring.Capacity);
         }
     }
 
@@ -189,19 +193,20 @@ internal sealed class SendQueue
             _readerWaiter.TrySet(true);
         }
 
-        Resume(all: true);
+        Resume(int.MaxValue);
     }
 
-    private void Resume(bool all)
+    /// <summary>Resumes up to <paramref name="count"/> blocked senders (those still waiting).</summary>
+    private void Resume(int count)
     {
         lock (_blocked)
         {
-            while (_blocked.TryDequeue(out var waiter))
+            while (count > 0 && _blocked.TryDequeue(out var waiter))
             {
                 Interlocked.Decrement(ref _blockedCount);
-                if (waiter.TrySet(true) && !all)
+                if (waiter.TrySet(true))
                 {
-                    return;
+                    count--;
                 }
             }
         }

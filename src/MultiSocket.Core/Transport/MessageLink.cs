@@ -252,10 +252,10 @@ internal sealed class MessageLink(int capacity) : IBlockedWriter
     {
         lock (_gate)
         {
-            // Writers blocked on the full link move the queue in themselves on their next try (see TryWrite), which
-            // leaves the consumer free to take; with none waiting, nobody else may come, so move it in here.
+            // A writer blocked on the full link moves the queue in itself on its next try (see TryWrite), which leaves
+            // the consumer free to take; with none waiting, nobody else may come, so move it in here.
             _waitingForRoom = false;
-            if (ReleaseWritersLocked() == 0)
+            if (!ReleaseOneLocked())
             {
                 MoveInLocked();
             }
@@ -337,10 +337,29 @@ internal sealed class MessageLink(int capacity) : IBlockedWriter
         }
     }
 
+    private bool ReleaseOneLocked()
+    {
+        while (_blocked.TryDequeue(out var waiter))
+        {
+            if (waiter.TrySet(true))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Releases blocked writers: as many as the link's queue has room for (all when it is closing or direct, where
+    /// every write goes through). Releasing more would only make them block again; with many writers on a small
+    /// queue, releasing all per move-in cost a wake-up per writer per message.
+    /// </summary>
     private int ReleaseWritersLocked()
     {
+        int room = _state != Open || _direct is not null ? int.MaxValue : capacity - _queue.Count;
         int released = 0;
-        while (_blocked.TryDequeue(out var waiter))
+        while (released < room && _blocked.TryDequeue(out var waiter))
         {
             if (waiter.TrySet(true))
             {
