@@ -3,6 +3,5 @@ namespace MultiSocket;
 internal sealed partial class Pipe
 {
     /// <summary>Waits until the send queue has room for a message; false when the pipe is closing.</summary>
-    public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken) =>
-        _link is null ? _queue!.WaitToWriteAsync(cancellationToken) : _link.WaitForRoomAsync(cancellationToken);
+    public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken) => _outbox.WaitForRoomAsync(cancellationToken);
 }

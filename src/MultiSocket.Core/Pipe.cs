@@ -5,15 +5,17 @@ using MultiSocket.Transport;
 namespace MultiSocket;
 
 /// <summary>
-/// One peer connection of a socket: a send queue drained by a write loop, and a read loop that feeds the socket's
-/// receiver. Either loop ending closes the pipe; nothing else owns the connection.
+/// One peer connection of a socket. Over a byte stream: a send queue drained by a write loop, and a read loop that
+/// feeds the socket's receiver. In process: sends go through a <see cref="MessageLink"/> straight into the peer's
+/// receive queue, and the peer's sends arrive the same way. Either side ending closes the pipe; nothing else owns the
+/// connection.
 /// </summary>
 internal sealed partial class Pipe
 {
     private readonly Socket _socket;
     private readonly IConnection _connection;
+    private readonly IOutbox _outbox;
     private readonly SendQueue? _queue;
-    private readonly MessageLink? _link;
     private readonly MessageLink? _input;
     private readonly CancellationTokenSource _abort = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,12 +41,12 @@ internal sealed partial class Pipe
             }
 
             // In-process: sends go straight to the peer's pipe (its socket's receive queue); nothing is encoded.
-            _link = messages.Output;
+            _outbox = messages.Output;
             _input = messages.Input;
         }
         else if (connection is IStreamConnection)
         {
-            _queue = new SendQueue(socket.Options.SendQueueSize);
+            _outbox = _queue = new SendQueue(socket.Options.SendQueueSize);
         }
         else
         {
@@ -78,20 +80,19 @@ internal sealed partial class Pipe
     /// no queue of its own: the message goes straight into the peer socket's receive queue.
     /// </summary>
     /// <remarks>On failure the caller still owns the message, unchanged.</remarks>
-    public bool TryEnqueue(Message message) => _link is null ? _queue!.TryWrite(message) : _link.TryWrite(message);
+    public bool TryEnqueue(Message message) => _outbox.TryWrite(message);
 
     /// <summary>Queues a message, waiting for room.</summary>
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
     public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) =>
-        _link is not null ? _link.WriteAsync(message, cancellationToken) : _queue!.WriteAsync(message, cancellationToken);
+        _outbox.WriteAsync(message, cancellationToken);
 
     public void Start() => _ = RunAsync();
 
     /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
     public void CompleteSending()
     {
-        _queue?.Complete();
-        _link?.CompleteWriting();
+        _outbox.CompleteWriting();
     }
 
     /// <summary>Closes now, dropping what is queued.</summary>

@@ -14,7 +14,7 @@ namespace MultiSocket.Internal;
 /// slot freed would cost a thread hop per message while the queue is full. The reader waits on a waiter of its own,
 /// which a sender sets only when the reader has said it is waiting, so a busy reader costs senders one fence.
 /// </remarks>
-internal sealed class SendQueue
+internal sealed class SendQueue : IOutbox
 {
     private readonly MessageRing _ring;
     private readonly Queue<Waiter> _blocked = new();
@@ -77,7 +77,7 @@ internal sealed class SendQueue
     }
 
     /// <summary>Waits until the queue has room; false when it has completed.</summary>
-    public ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
+    public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken)
     {
         var waiter = WaitForRoom(null, cancellationToken, out bool room);
         if (room || waiter is null)
@@ -185,7 +185,7 @@ internal sealed class SendQueue
     /// Takes no more messages: blocked senders fail (they keep their message), and the reader ends once it has taken
     /// what is queued.
     /// </summary>
-    public void Complete()
+    public void CompleteWriting()
     {
         _completed = true;
         if (Interlocked.Exchange(ref _readerWaiting, 0) != 0)

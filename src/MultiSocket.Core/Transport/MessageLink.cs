@@ -25,7 +25,7 @@ namespace MultiSocket.Transport;
 /// writer waits (on a pooled waiter) only when the link's queue is full.
 /// </para>
 /// </remarks>
-internal sealed class MessageLink(int capacity) : IBlockedWriter
+internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
 {
     private const int Open = 0;
     private const int Completing = 1;
