@@ -18,7 +18,7 @@ internal sealed partial class Pipe
 
         // Reads take no token (a cancellable read registers with it every time it waits); an abort cancels the pending
         // read instead, registered once per pipe.
-        using var abort = token.UnsafeRegister(static reader => ((PipeReader)reader!).CancelPendingRead(), input);
+        var abort = token.UnsafeRegister(static reader => ((PipeReader)reader!).CancelPendingRead(), input);
         try
         {
             while (true)
@@ -55,6 +55,8 @@ internal sealed partial class Pipe
         }
         finally
         {
+            // Unregister first: a reader may refuse CancelPendingRead once completed.
+            abort.Dispose();
             await input.CompleteAsync().ConfigureAwait(false);
         }
     }

@@ -18,7 +18,7 @@ internal sealed partial class Pipe
 
         // Flushes take no token either (a cancellable flush registers with it every time it waits for the socket); an
         // abort cancels the pending flush instead, registered once per pipe.
-        using var abort = token.UnsafeRegister(static writer => ((PipeWriter)writer!).CancelPendingFlush(), output);
+        var abort = token.UnsafeRegister(static writer => ((PipeWriter)writer!).CancelPendingFlush(), output);
         try
         {
             // No token on the wait: a cancellable wait allocates every time the queue runs dry. Abort completes the
@@ -86,6 +86,8 @@ internal sealed partial class Pipe
         }
         finally
         {
+            // Unregister first: a writer may refuse CancelPendingFlush once completed (a stream writer throws).
+            abort.Dispose();
             await output.CompleteAsync().ConfigureAwait(false);
         }
     }

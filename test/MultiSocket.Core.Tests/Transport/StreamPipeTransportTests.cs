@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Text;
+using System.Threading.Channels;
+using MultiSocket.Testing;
+using MultiSocket.Transport;
+
+namespace MultiSocket.Core.Tests.Transport;
+
+/// <summary>
+/// A third-party byte-stream transport whose pipes are System.IO.Pipelines' stream adapters
+/// (<see cref="PipeReader.Create(Stream, StreamPipeReaderOptions?)"/>, <see cref="PipeWriter.Create(Stream, StreamPipeWriterOptions?)"/>),
+/// which throw when cancelled after completion: closing must not depend on a transport tolerating that.
+/// </summary>
+[CancelAfter(30_000)]
+public class StreamPipeTransportTests
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    static StreamPipeTransportTests() => TransportRegistry.Register(StreamTransport.Instance);
+
+    [Test]
+    public async Task MessagesFlowBothWays()
+    {
+        await using var server = new Socket();
+        await using var client = new Socket();
+        string address = StreamTransport.NewAddress();
+        await server.ListenAsync(address);
+        await client.DialAsync(address);
+
+        await client.SendAsync(Encoding.UTF8.GetBytes("ping"));
+        using var request = await server.ReceiveAsync().AsTask().WaitAsync(Bound);
+        Assert.That(request.ContentAsString(), Is.EqualTo("ping"));
+
+        await server.SendToAsync(request.Source, Encoding.UTF8.GetBytes("pong"));
+        using var reply = await client.ReceiveAsync().AsTask().WaitAsync(Bound);
+        Assert.That(reply.ContentAsString(), Is.EqualTo("pong"));
+    }
+
+    [Test]
+    public async Task AGracefulCloseEndsThePipeOnBothSides()
+    {
+        await using var server = new Socket();
+        var client = new Socket();
+        string address = StreamTransport.NewAddress();
+        await server.ListenAsync(address);
+        await client.DialAsync(address);
+        var removed = new TaskCompletionSource<PipeEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.PipeRemoved += (_, e) => removed.TrySetResult(e);
+
+        await client.SendAsync(Encoding.UTF8.GetBytes("last"));
+        using (var last = await server.ReceiveAsync().AsTask().WaitAsync(Bound))
+        {
+            Assert.That(last.ContentAsString(), Is.EqualTo("last"));
+        }
+
+        // The client's write loop flushes, completes its writer, then waits for the server to close its side; then the
+        // pipe aborts, and the server's read loop ends and its pipe aborts. Neither abort may call into a completed
+        // stream reader or writer: they throw, which left both pipes open and disposal hanging.
+        await client.DisposeAsync().AsTask().WaitAsync(Bound);
+        var gone = await removed.Task.WaitAsync(Bound);
+        Assert.That(gone.Error, Is.Null);
+        Assert.That(server.PipeCount, Is.Zero);
+    }
+
+    [Test]
+    public async Task DisposingBothEndsWhileMessagesAreInFlightCompletes()
+    {
+        var server = new Socket();
+        var client = new Socket();
+        string address = StreamTransport.NewAddress();
+        await server.ListenAsync(address);
+        await client.DialAsync(address);
+        await Wait.UntilAsync(() => server.PipeCount == 1 && client.PipeCount == 1, "both ends connected");
+
+        // More than the server's receive queue holds (nobody receives there), less than the connection buffers.
+        var payload = new byte[64];
+        for (int i = 0; i < 200; i++)
+        {
+            await client.SendAsync(payload);
+        }
+
+        await Task.WhenAll(client.DisposeAsync().AsTask(), server.DisposeAsync().AsTask()).WaitAsync(Bound);
+    }
+
+    /// <summary>In-memory connections: two <see cref="System.IO.Pipelines.Pipe"/>s, each end seen through stream pipe adapters.</summary>
+    private sealed class StreamTransport : ITransport
+    {
+        public static readonly StreamTransport Instance = new();
+
+        private static int s_next;
+        private readonly ConcurrentDictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
+
+        public string Scheme => "streampipe-test";
+
+        public static string NewAddress() => $"streampipe-test://{Interlocked.Increment(ref s_next)}";
+
+        public ValueTask<IConnection> DialAsync(TransportAddress address, TransportOptions options, CancellationToken cancellationToken)
+        {
+            if (!_listeners.TryGetValue(address.Address, out var listener))
+            {
+                throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused);
+            }
+
+            var toListener = new System.IO.Pipelines.Pipe();
+            var toDialer = new System.IO.Pipelines.Pipe();
+            string name = address.ToString();
+            listener.Pending.Writer.TryWrite(new Connection(toListener.Reader, toDialer.Writer, name));
+            return new ValueTask<IConnection>(new Connection(toDialer.Reader, toListener.Writer, name));
+        }
+
+        public ValueTask<IListener> ListenAsync(TransportAddress address, TransportOptions options, CancellationToken cancellationToken)
+        {
+            var listener = new Listener(this, address);
+            if (!_listeners.TryAdd(address.Address, listener))
+            {
+                throw new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.AddressAlreadyInUse);
+            }
+
+            return new ValueTask<IListener>(listener);
+        }
+
+        private sealed class Listener(StreamTransport transport, TransportAddress address) : IListener
+        {
+            public Channel<Connection> Pending { get; } = Channel.CreateUnbounded<Connection>();
+
+            public string BoundAddress => address.ToString();
+
+            public async ValueTask<IConnection> AcceptAsync(CancellationToken cancellationToken = default)
+            {
+                try
+                {
+                    return await Pending.Reader.ReadAsync(cancellationToken);
+                }
+                catch (ChannelClosedException)
+                {
+                    throw new ObjectDisposedException(BoundAddress);
+                }
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                transport._listeners.TryRemove(address.Address, out _);
+                Pending.Writer.TryComplete();
+                return default;
+            }
+        }
+
+        private sealed class Connection : IStreamConnection, IDuplexPipe
+        {
+            private readonly PipeReader _in;
+            private readonly PipeWriter _out;
+
+            public Connection(PipeReader input, PipeWriter output, string name)
+            {
+                _in = input;
+                _out = output;
+                Input = PipeReader.Create(input.AsStream());
+                Output = PipeWriter.Create(output.AsStream());
+                LocalAddress = RemoteAddress = name;
+            }
+
+            public IDuplexPipe Transport => this;
+
+            public PipeReader Input { get; }
+
+            public PipeWriter Output { get; }
+
+            public string LocalAddress { get; }
+
+            public string RemoteAddress { get; }
+
+            public async ValueTask DisposeAsync()
+            {
+                // Ends both directions, as closing a socket does.
+                await _in.CompleteAsync();
+                await _out.CompleteAsync();
+            }
+        }
+    }
+}
