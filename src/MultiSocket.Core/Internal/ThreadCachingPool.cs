@@ -1,16 +1,18 @@
+using System.Collections.Concurrent;
+
 namespace MultiSocket.Internal;
 
 /// <summary>
 /// An object pool for objects that one thread rents and another returns (a sender's messages, disposed by the
 /// receiver's consumer). Each thread rents from and returns to a small cache of its own, with no shared memory touched;
-/// full and empty caches change hands between threads whole, under a lock, once per <see cref="BatchSize"/> objects.
+/// full and empty caches change hands between threads whole, through lock-free queues, once per <see cref="BatchSize"/> objects.
 /// A pool shared item by item (one compare-exchange on a shared slot per rent and per return) moved its cache line
 /// between the two cores for every message, and capped a producer–consumer pair at a few million messages a second.
 /// </summary>
 /// <remarks>
 /// One instance per <typeparamref name="T"/> (the thread caches are static per closed type). At most
-/// <c>maxBatches</c> full caches are kept between threads, and each thread keeps one; beyond that objects go to an
-/// item-by-item pool of 1024, and past that to the GC.
+/// <c>maxBatches</c> full caches are kept between threads, and each thread keeps one; beyond that a full cache goes to
+/// the GC. A thread that finds no full cache to take makes a new one, so the slow path runs once per batch either way.
 /// </remarks>
 internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
     where T : class
@@ -20,12 +22,11 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
     [ThreadStatic]
     private static Cache? t_cache;
 
-    private readonly Stack<T[]> _full = new();
-    private readonly Stack<T[]> _empty = new();
-
-    // Item by item, for what does not fit the batches: a thread that finds no full batch rents here before allocating,
-    // and one that finds the reserve of batches full returns here instead of dropping.
-    private readonly ObjectPool<T> _overflow = new(factory, 1024);
+    // Lock-free queues (their ring segments are reused once large enough): under a lock the renting and returning
+    // threads blocked on each other whenever the holder was preempted, which on two cores was often.
+    private readonly ConcurrentQueue<T[]> _full = new();
+    private readonly ConcurrentQueue<T[]> _empty = new();
+    private int _fullCount;
 
     public T Rent()
     {
@@ -56,23 +57,32 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
     private T RentSlow()
     {
         var cache = t_cache ??= new Cache();
-        lock (_full)
+        if (_full.TryDequeue(out var full))
         {
-            if (_full.TryPop(out var full))
+            Interlocked.Decrement(ref _fullCount);
+
+            // Our cache is empty: hand it over for the next thread that fills one.
+            _empty.Enqueue(cache.Items);
+        }
+
+        if (full is not null)
+        {
+            cache.Items = full;
+        }
+        else
+        {
+            // None to spare (the other side still holds them, or this is the start): make a whole batch, so the next
+            // rents are local again. Making one at a time sent every rent to the shared pool while the returning
+            // thread filled its cache, and the two threads fought over it.
+            var items = cache.Items;
+            for (int i = 0; i < BatchSize; i++)
             {
-                // Our cache is empty: hand it over for the next thread that fills one, take a full one.
-                _empty.Push(cache.Items);
-                cache.Items = full;
-                cache.Count = BatchSize;
+                items[i] = factory();
             }
         }
 
-        if (cache.Count == 0)
-        {
-            return _overflow.Rent();
-        }
-
-        var item = cache.Items[--cache.Count];
+        cache.Count = BatchSize - 1;
+        var item = cache.Items[cache.Count];
         cache.Items[cache.Count] = null!;
         return item;
     }
@@ -82,18 +92,20 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
         var cache = t_cache ??= new Cache();
         if (cache.Count == BatchSize)
         {
-            lock (_full)
+            if (Interlocked.Increment(ref _fullCount) <= maxBatches)
             {
-                if (_full.Count >= maxBatches)
-                {
-                    _overflow.Return(item);
-                    return;
-                }
-
-                _full.Push(cache.Items);
-                cache.Items = _empty.TryPop(out var empty) ? empty : new T[BatchSize];
-                cache.Count = 0;
+                _full.Enqueue(cache.Items);
+                cache.Items = _empty.TryDequeue(out var empty) ? empty : new T[BatchSize];
             }
+            else
+            {
+                // The reserve is full: leave this batch to the GC and start an empty one, so the next returns are
+                // local again (dropping item by item went to the slow path for every return).
+                Interlocked.Decrement(ref _fullCount);
+                Array.Clear(cache.Items);
+            }
+
+            cache.Count = 0;
         }
 
         cache.Items[cache.Count++] = item;
