@@ -1,7 +1,12 @@
+using MultiSocket.Internal;
+
 namespace MultiSocket;
 
 internal sealed partial class Pipe
 {
-    /// <summary>Waits until the send queue has room for a message; false when the pipe is closing.</summary>
-    public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken) => _outbox.WaitForRoomAsync(cancellationToken);
+    /// <summary>
+    /// Queues <paramref name="entry"/> to be set once the send queue may have room (or the pipe closes), unless it has
+    /// room now or is closing; see <see cref="IOutbox.AddRoomWaiter"/>.
+    /// </summary>
+    public RoomWait AddRoomWaiter(WaiterEntry entry) => _outbox.AddRoomWaiter(entry);
 }

@@ -29,6 +29,9 @@ public sealed partial class Socket : IAsyncDisposable
     private readonly Sender _toDestination;
     private volatile Pipe[] _pipes = [];
     private TaskCompletionSource _pipeAdded = NewSignal();
+
+    // Senders waiting for room in any pipe, also woken when a pipe joins or the socket closes (under _gate).
+    private readonly Queue<WaiterEntry> _pipeWaiters = new();
     private TaskCompletionSource _pipeRemoved = NewSignal();
     private uint _lastPipeId;
     private volatile bool _disposed;
@@ -130,6 +133,7 @@ public sealed partial class Socket : IAsyncDisposable
             _pipes = [.. _pipes, pipe];
             added = _pipeAdded;
             _pipeAdded = NewSignal();
+            SetPipeWaitersLocked();
         }
 
         Statistics.OnPipeAdded();
@@ -175,6 +179,34 @@ public sealed partial class Socket : IAsyncDisposable
     {
         Statistics.OnPipeRefused();
         Log.PipeRefused(Logger, connection.RemoteAddress, Options.PipeLimit ?? 0);
+    }
+
+    /// <summary>
+    /// Sets <paramref name="entry"/> once a pipe joins or the socket closes; at once if the pipe list is no longer
+    /// <paramref name="seen"/> (a pipe came or went since the caller looked) or the socket is closing. For a send
+    /// waiting for room in any pipe.
+    /// </summary>
+    internal void AddPipeWaiter(WaiterEntry entry, Pipe[] seen)
+    {
+        lock (_gate)
+        {
+            if (_disposed || !ReferenceEquals(_pipes, seen))
+            {
+                entry.TrySet(true);
+                return;
+            }
+
+            WaiterEntry.Enqueue(_pipeWaiters, entry);
+        }
+    }
+
+    // Their continuations run asynchronously (Waiter), so setting them under the lock runs no sender code here.
+    private void SetPipeWaitersLocked()
+    {
+        while (_pipeWaiters.TryDequeue(out var entry))
+        {
+            entry.TrySet(true);
+        }
     }
 
     /// <summary>Waits until a pipe joins (or the socket is disposed).</summary>
@@ -239,6 +271,7 @@ public sealed partial class Socket : IAsyncDisposable
             if (_disposal is null)
             {
                 _disposed = true;
+                SetPipeWaitersLocked();
                 _disposal = DisposeCoreAsync();
             }
         }

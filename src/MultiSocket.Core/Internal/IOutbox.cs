@@ -15,8 +15,11 @@ internal interface IOutbox
     /// <exception cref="ChannelClosedException">Closed first (the message is still the caller's, unchanged).</exception>
     ValueTask WriteAsync(Message message, CancellationToken cancellationToken);
 
-    /// <summary>Waits until a write may find room; false when closing.</summary>
-    ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Queues <paramref name="entry"/> to be set once a write may find room (or the outbox closes), unless there is room
+    /// now or it is closing. One waiter may be queued on several outboxes: the first to set it wins.
+    /// </summary>
+    RoomWait AddRoomWaiter(WaiterEntry entry);
 
     /// <summary>Takes no more messages: blocked writers fail, and what was taken is still delivered.</summary>
     void CompleteWriting();

@@ -17,7 +17,7 @@ namespace MultiSocket.Internal;
 internal sealed class SendQueue : IOutbox
 {
     private readonly MessageRing _ring;
-    private readonly Queue<Waiter> _blocked = new();
+    private readonly Queue<WaiterEntry> _blocked = new();
     private readonly Waiter _readerWaiter = new();
     private readonly int _resumeAfter;
     private int _blockedCount;
@@ -76,37 +76,39 @@ internal sealed class SendQueue : IOutbox
         }
     }
 
-    /// <summary>Waits until the queue has room; false when it has completed.</summary>
-    public ValueTask<bool> WaitForRoomAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues <paramref name="entry"/> to be set once the queue has room, as a blocked writer is; the waiter may be queued
+    /// on other pipes too (a send that any of them may take).
+    /// </summary>
+    public RoomWait AddRoomWaiter(WaiterEntry entry)
     {
-        var waiter = WaitForRoom(null, cancellationToken, out bool room);
-        if (room || waiter is null)
+        lock (_blocked)
         {
-            return new ValueTask<bool>(room);
+            // Count in before looking, as WaitForRoom does.
+            Interlocked.Increment(ref _blockedCount);
+            if (_completed || _ring.Count < _ring.Capacity)
+            {
+                Interlocked.Decrement(ref _blockedCount);
+                return _completed ? RoomWait.Completed : RoomWait.RoomNow;
+            }
+
+            EnqueueLocked(entry);
+            return RoomWait.Queued;
         }
-
-        return WaitToWriteSlowAsync(waiter, cancellationToken);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> WaitToWriteSlowAsync(Waiter waiter, CancellationToken cancellationToken)
-    {
-        await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
-        return !_completed;
     }
 
     /// <summary>
-    /// Writes <paramref name="message"/> (or, when null, looks for room) under the lock, or queues a waiter:
-    /// <paramref name="done"/> when written (or there is room), a waiter to wait on, or neither when completed.
+    /// Writes <paramref name="message"/> under the lock, or queues a waiter: <paramref name="done"/> when written, a
+    /// waiter to wait on, or neither when completed.
     /// </summary>
-    private Waiter? WaitForRoom(Message? message, CancellationToken cancellationToken, out bool done)
+    private Waiter? WaitForRoom(Message message, CancellationToken cancellationToken, out bool done)
     {
         lock (_blocked)
         {
             // Count in before the last try: the reader looks at the count after it has drained the queue (behind a
             // full fence), so a take that frees room after this try sees us and one before left room for it.
             Interlocked.Increment(ref _blockedCount);
-            done = message is null ? !_completed && _ring.Count < _ring.Capacity : TryWrite(message);
+            done = TryWrite(message);
             if (done || _completed)
             {
                 Interlocked.Decrement(ref _blockedCount);
@@ -114,8 +116,18 @@ internal sealed class SendQueue : IOutbox
             }
 
             var waiter = Waiter.Rent(cancellationToken);
-            _blocked.Enqueue(waiter);
+            EnqueueLocked(WaiterEntry.For(waiter));
             return waiter;
+        }
+    }
+
+    // The caller has counted the entry in.
+    private void EnqueueLocked(WaiterEntry entry)
+    {
+        int dropped = WaiterEntry.Enqueue(_blocked, entry);
+        if (dropped != 0)
+        {
+            Interlocked.Add(ref _blockedCount, -dropped);
         }
     }
 
@@ -201,10 +213,10 @@ internal sealed class SendQueue : IOutbox
     {
         lock (_blocked)
         {
-            while (count > 0 && _blocked.TryDequeue(out var waiter))
+            while (count > 0 && _blocked.TryDequeue(out var entry))
             {
                 Interlocked.Decrement(ref _blockedCount);
-                if (waiter.TrySet(true))
+                if (entry.TrySet(true))
                 {
                     count--;
                 }

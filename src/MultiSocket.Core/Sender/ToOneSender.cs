@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using MultiSocket.Internal;
 
 namespace MultiSocket;
 
@@ -97,30 +98,33 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
 
     /// <summary>
     /// Every queue is full: waits until any pipe has room or a new pipe joins. Waiting on one pipe picked in advance
-    /// would let a peer that stopped reading hold up sends that another peer could take.
+    /// would let a peer that stopped reading hold up sends that another peer could take. One pooled waiter is queued on
+    /// every pipe and with the socket, and the first to set it wins (the entries left in the others are skipped), so
+    /// the wait allocates nothing; it was a linked token source and a task per pipe per wait.
     /// </summary>
-    private async Task WaitForRoomAsync(Pipe[] pipes, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitForRoomAsync(Pipe[] pipes, CancellationToken cancellationToken)
     {
-        using var waiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var waits = new Task[pipes.Length + 1];
-        for (int i = 0; i < pipes.Length; i++)
+        var waiter = Waiter.Rent(cancellationToken);
+        var entry = WaiterEntry.For(waiter);
+        bool closing = false;
+        foreach (var pipe in pipes)
         {
-            waits[i] = pipes[i].WaitForRoomAsync(waiting.Token).AsTask();
+            var wait = pipe.AddRoomWaiter(entry);
+            if (wait != RoomWait.Queued)
+            {
+                // Room now (try again), or a pipe closing (it leaves the list shortly).
+                closing = wait == RoomWait.Completed;
+                entry.TrySet(true);
+                break;
+            }
         }
 
-        var joined = Socket.WaitForPipeAsync(waiting.Token);
-        waits[^1] = joined;
-        var first = await Task.WhenAny(waits).ConfigureAwait(false);
-        waiting.Cancel();
-
-        // Observe the pipe-joined wait (it faults with ObjectDisposedException if the socket closes); checked below.
-        _ = joined.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
-
-        cancellationToken.ThrowIfCancellationRequested();
+        Socket.AddPipeWaiter(entry, pipes);
+        await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
         Socket.ThrowIfDisposed();
-        if (first is Task<bool> { IsCompletedSuccessfully: true, Result: false })
+        if (closing)
         {
-            // That pipe is closing; it leaves the list shortly.
             await Task.Yield();
         }
     }

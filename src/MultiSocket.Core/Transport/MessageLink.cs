@@ -33,7 +33,7 @@ internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
 
     private readonly object _gate = new();
     private readonly Queue<Message> _queue = new();
-    private readonly Queue<Waiter> _blocked = new();
+    private readonly Queue<WaiterEntry> _blocked = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Set while writes may go straight to the reader: it has attached and the queue is empty.
@@ -157,10 +157,33 @@ internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
             }
 
             waiter = Waiter.Rent(cancellationToken);
-            _blocked.Enqueue(waiter);
+            WaiterEntry.Enqueue(_blocked, WaiterEntry.For(waiter));
         }
 
         return WaitAsync(waiter, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues <paramref name="entry"/> to be set once a write may find room, as a blocked writer is; the waiter may be
+    /// queued on other pipes too (a send that any of them may take).
+    /// </summary>
+    public RoomWait AddRoomWaiter(WaiterEntry entry)
+    {
+        lock (_gate)
+        {
+            if (_state != Open)
+            {
+                return RoomWait.Completed;
+            }
+
+            if (_direct is not null || _queue.Count < capacity)
+            {
+                return RoomWait.RoomNow;
+            }
+
+            WaiterEntry.Enqueue(_blocked, entry);
+            return RoomWait.Queued;
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -339,9 +362,9 @@ internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
 
     private bool ReleaseOneLocked()
     {
-        while (_blocked.TryDequeue(out var waiter))
+        while (_blocked.TryDequeue(out var entry))
         {
-            if (waiter.TrySet(true))
+            if (entry.TrySet(true))
             {
                 return true;
             }
@@ -359,9 +382,9 @@ internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
     {
         int room = _state != Open || _direct is not null ? int.MaxValue : capacity - _queue.Count;
         int released = 0;
-        while (released < room && _blocked.TryDequeue(out var waiter))
+        while (released < room && _blocked.TryDequeue(out var entry))
         {
-            if (waiter.TrySet(true))
+            if (entry.TrySet(true))
             {
                 released++;
             }
