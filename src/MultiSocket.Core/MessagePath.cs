@@ -108,9 +108,11 @@ public readonly struct MessagePath : IEquatable<MessagePath>
         _heap is not null ? _heap : ((ReadOnlySpan<uint>)_inline)[.._count];
 
     /// <summary>A new path with <paramref name="id"/> in front of this one.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="id"/> is 0, which no pipe has (as in the constructor).</exception>
     /// <exception cref="InvalidOperationException">The path is already <see cref="MaxLength"/> long.</exception>
     public MessagePath Prepend(uint id)
     {
+        ArgumentOutOfRangeException.ThrowIfZero(id);
         if (_count >= MaxLength)
         {
             throw new InvalidOperationException($"A path holds at most {MaxLength} ids.");

@@ -82,6 +82,15 @@ public class MessagePathTests
     }
 
     [Test]
+    public void PrependRejectsIdZeroAsTheConstructorDoes()
+    {
+        var path = new MessagePath(3);
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => path.Prepend(0));
+        Assert.That(ex!.ParamName, Is.EqualTo("id"));
+        Assert.Throws<ArgumentException>(() => _ = new MessagePath(0, 3));
+    }
+
+    [Test]
     public void PrependBeyondTheMaximumThrows()
     {
         var full = new MessagePath(Enumerable.Range(1, MessagePath.MaxLength).Select(i => (uint)i).ToArray());
