@@ -24,6 +24,7 @@ public abstract class AnsweringSocket<TInquiry> : ProtocolSocket
     public long Discarded => Interlocked.Read(ref _discarded);
 
     /// <summary>Waits for the next inquiry.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private protected async ValueTask<TInquiry> ReceiveOneAsync(CancellationToken cancellationToken)
     {
         ThrowIfDisposed();

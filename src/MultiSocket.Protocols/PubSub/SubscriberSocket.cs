@@ -75,6 +75,7 @@ public sealed class SubscriberSocket : ProtocolSocket
     /// <summary>Waits for the next message matching a subscription. The caller owns (and disposes) it.</summary>
     /// <exception cref="ObjectDisposedException">The socket is disposed (also while waiting).</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();

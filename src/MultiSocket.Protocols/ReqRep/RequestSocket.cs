@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace MultiSocket.Protocols;
 
 /// <summary>
@@ -14,7 +12,9 @@ namespace MultiSocket.Protocols;
 /// </remarks>
 public sealed class RequestSocket : ProtocolSocket
 {
-    private readonly ConcurrentDictionary<uint, TaskCompletionSource<Message>> _pending = new();
+    // Requests waiting for a reply, by id. A reply is handed over under this lock, and a request leaves the table under
+    // it before it ends, so a reply never reaches a request that has gone back to its pool.
+    private readonly Dictionary<uint, PendingRequest> _pending = [];
     private int _nextId = Random.Shared.Next();
     private long _discarded;
 
@@ -35,7 +35,16 @@ public sealed class RequestSocket : ProtocolSocket
     public RequestOptions RequestOptions { get; }
 
     /// <summary>Requests waiting for their reply now.</summary>
-    public int PendingCount => _pending.Count;
+    public int PendingCount
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _pending.Count;
+            }
+        }
+    }
 
     /// <summary>Replies discarded because no request waited for them (late, duplicate or malformed).</summary>
     public long Discarded => Interlocked.Read(ref _discarded);
@@ -55,65 +64,71 @@ public sealed class RequestSocket : ProtocolSocket
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = new TaskCompletionSource<Message>(TaskCreationOptions.RunContinuationsAsynchronously);
-        uint id;
-        do
-        {
-            id = IdHeader.Next(ref _nextId);
-        }
-        while (!_pending.TryAdd(id, pending));
-
         var options = RequestOptions;
-        Message? request = IdHeader.Create(id, content.Span, SendType.ToOne, Socket.Options.SendTtl);
-        Message? reply = null;
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Stopping);
-        if (options.Timeout != Timeout.InfiniteTimeSpan)
+        var pending = PendingRequest.Start(options.Timeout, cancellationToken);
+        uint id;
+        lock (_pending)
         {
-            limit.CancelAfter(options.Timeout);
+            do
+            {
+                id = IdHeader.Next(ref _nextId);
+            }
+            while (!_pending.TryAdd(id, pending));
         }
 
+        Message? request = IdHeader.Create(id, content.Span, SendType.ToOne, Socket.Options.SendTtl);
         try
         {
-            if (options.ResendInterval is not { } resend)
-            {
-                var once = request;
-                request = null;
-                await Socket.SendMessageAsync(once, limit.Token).ConfigureAwait(false);
-                reply = await pending.Task.WaitAsync(limit.Token).ConfigureAwait(false);
-                return reply;
-            }
-
+            var resend = options.ResendInterval;
             while (true)
             {
-                await Socket.SendMessageAsync(request.Clone(), limit.Token).ConfigureAwait(false);
-                try
+                // Without resends the request is sent once and handed over; with them, a copy goes each time.
+                var attempt = resend is null ? request : request!.Clone();
+                if (resend is null)
                 {
-                    reply = await pending.Task.WaitAsync(resend, limit.Token).ConfigureAwait(false);
+                    request = null;
+                }
+
+                await Socket.SendMessageAsync(attempt!, pending.Limit).ConfigureAwait(false);
+                if (!await pending.WaitAsync(resend).ConfigureAwait(false))
+                {
+                    continue;   // no reply within the resend interval: send again
+                }
+
+                if (pending.TakeReply() is { } reply)
+                {
                     return reply;
                 }
-                catch (TimeoutException)
+
+                if (pending.SocketDisposed)
                 {
-                    // No reply within the resend interval: send again.
+                    ThrowIfDisposed();
                 }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                throw TimedOut(options);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            // The limit fired while sending (waiting for room or for a peer).
             ThrowIfDisposed();
-            throw new TimeoutException($"No reply within {options.Timeout.TotalMilliseconds:0.###} ms.");
+            throw TimedOut(options);
         }
         finally
         {
             request?.Dispose();
-            _pending.TryRemove(new KeyValuePair<uint, TaskCompletionSource<Message>>(id, pending));
-
-            // A reply that raced with the timeout or cancellation has nobody to take it.
-            if (reply is null && !pending.TrySetCanceled() && pending.Task.IsCompletedSuccessfully)
+            lock (_pending)
             {
-                pending.Task.Result.Dispose();
+                _pending.Remove(id);
             }
+
+            pending.Finish();
         }
     }
+
+    private static TimeoutException TimedOut(RequestOptions options) =>
+        new($"No reply within {options.Timeout.TotalMilliseconds:0.###} ms.");
 
     private async Task ReceiveRepliesAsync(CancellationToken stopping)
     {
@@ -121,7 +136,7 @@ public sealed class RequestSocket : ProtocolSocket
         {
             await foreach (var message in Socket.ReceiveAllAsync(stopping).ConfigureAwait(false))
             {
-                if (IdHeader.TryStrip(message, out uint id) && _pending.TryRemove(id, out var pending) && pending.TrySetResult(message))
+                if (IdHeader.TryStrip(message, out uint id) && TryDeliver(id, message))
                 {
                     continue;
                 }
@@ -135,11 +150,23 @@ public sealed class RequestSocket : ProtocolSocket
         }
     }
 
+    private bool TryDeliver(uint id, Message reply)
+    {
+        lock (_pending)
+        {
+            // The entry stays until its request ends: a second reply (to a resend) finds it and is discarded.
+            return _pending.TryGetValue(id, out var pending) && pending.TrySetReply(reply);
+        }
+    }
+
     private protected override void OnDisposed()
     {
-        foreach (var entry in _pending)
+        lock (_pending)
         {
-            entry.Value.TrySetException(new ObjectDisposedException(GetType().FullName, "The socket was disposed while the request waited."));
+            foreach (var pending in _pending.Values)
+            {
+                pending.Abort();
+            }
         }
     }
 }

@@ -184,6 +184,7 @@ public sealed class StreamConnection : IAsyncDisposable
     /// has ended its stream or the connection closed.
     /// </summary>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<Message?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         while (await _chunks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -250,6 +251,7 @@ public sealed class StreamConnection : IAsyncDisposable
         return WaitAndDeliverAsync(chunk, token);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WaitAndDeliverAsync(Message chunk, CancellationToken token)
     {
         try

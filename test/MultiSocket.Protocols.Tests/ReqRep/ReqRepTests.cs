@@ -171,6 +171,62 @@ public class ReqRepTests
         }
     }
 
+    [Test]
+    public async Task RequestStateIsReusedSafelyAcrossTimeoutsCancellationsAndReplies(CancellationToken ct)
+    {
+        // Request state is pooled: a request that timed out or was cancelled leaves nothing behind for the next one
+        // (a fired time limit, a stale resend timer, a late reply).
+        await using var rep = new ReplySocket();
+        await using var req = new RequestSocket(requestOptions: new RequestOptions
+        {
+            Timeout = TimeSpan.FromMilliseconds(500), ResendInterval = TimeSpan.FromMilliseconds(60),
+        });
+        var listener = await rep.ListenAsync(TestAddress.For("inproc"), ct);
+        await req.DialAsync(listener.BoundAddress, ct);
+        var late = new ConcurrentQueue<Request>();
+        _ = Task.Run(async () =>
+        {
+            await foreach (var request in rep.ReceiveRequestsAsync(ct))
+            {
+                if (request.ContentAsString().StartsWith("answer", StringComparison.Ordinal))
+                {
+                    using (request)
+                    {
+                        await request.ReplyAsync(Utf8("re:" + request.ContentAsString()), ct);
+                    }
+                }
+                else
+                {
+                    late.Enqueue(request);   // answered later, after its request is over
+                }
+            }
+        }, ct);
+
+        for (int round = 0; round < 8; round++)
+        {
+            Assert.That(async () => await req.RequestAsync(Utf8($"silent{round}"), ct), Throws.TypeOf<TimeoutException>());
+
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var cancelled = req.RequestAsync(Utf8($"cancelled{round}"), cancel.Token);
+            await cancel.CancelAsync();
+            Assert.That(async () => await cancelled, Throws.InstanceOf<OperationCanceledException>());
+
+            // Replies to the requests that are over arrive now, and must reach nobody.
+            while (late.TryDequeue(out var stale))
+            {
+                using (stale)
+                {
+                    await stale.ReplyAsync(Utf8("stale"), ct);
+                }
+            }
+
+            using var reply = await req.RequestAsync(Utf8($"answer{round}"), ct);
+            Assert.That(reply.ContentAsString(), Is.EqualTo($"re:answer{round}"));
+        }
+
+        Assert.That(req.PendingCount, Is.Zero);
+    }
+
     [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
     public async Task RequestsAndRepliesTravelThroughASwitch(string transport, CancellationToken ct)
     {
