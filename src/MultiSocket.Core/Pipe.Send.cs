@@ -8,6 +8,108 @@ internal sealed partial class Pipe
     // Flush at least this often while draining a long queue, so large batches stream out instead of piling up.
     private const int FlushThreshold = 64 * 1024;
 
+    // Frames up to this size are packed together into the writer's spans; larger ones are written on their own.
+    private const int PackedFrameLimit = 16 * 1024;
+
+    private enum Encoded
+    {
+        /// <summary>The queue is empty (or the pipe is aborting).</summary>
+        Drained,
+
+        /// <summary>Enough is waiting to be flushed before taking more.</summary>
+        Threshold,
+
+        /// <summary>A raw pipe met an empty message: flush and close.</summary>
+        Close,
+    }
+
+    /// <summary>
+    /// Encodes queued messages until the queue is empty or <see cref="FlushThreshold"/> bytes wait to be flushed. Small
+    /// frames are packed into one span and committed with one <c>Advance</c>: each Advance takes the pipe's lock, which
+    /// the transport's send loop takes too, and per message the two contended for it.
+    /// </summary>
+    private Encoded Encode(PipeWriter output, CancellationToken token)
+    {
+        var queue = _queue!;
+        long unflushed = output.CanGetUnflushedBytes ? output.UnflushedBytes : 0;
+        Span<byte> span = default;
+        int used = 0;
+        var result = Encoded.Drained;
+        try
+        {
+            while (!token.IsCancellationRequested && queue.TryRead(out var message))
+            {
+                try
+                {
+                    if (_raw)
+                    {
+                        Commit(output, ref span, ref used, ref unflushed);
+                        if (message.Length == 0)
+                        {
+                            // An empty message to a raw pipe closes it once what came before it is out.
+                            result = Encoded.Close;
+                            break;
+                        }
+
+                        // A raw pipe carries only content.
+                        output.Write(message.Content.Span);
+                        unflushed += message.Length;
+                    }
+                    else
+                    {
+                        int size = FrameEncoder.GetFrameSize(message);
+                        if (size > PackedFrameLimit)
+                        {
+                            Commit(output, ref span, ref used, ref unflushed);
+                            FrameEncoder.Write(output, message);
+                            unflushed += size;
+                        }
+                        else
+                        {
+                            if (span.Length - used < size)
+                            {
+                                Commit(output, ref span, ref used, ref unflushed);
+                                span = output.GetSpan(size);
+                            }
+
+                            FrameEncoder.WriteTo(span[used..], message, size);
+                            used += size;
+                        }
+                    }
+                }
+                finally
+                {
+                    message.Dispose();
+                }
+
+                if (unflushed + used >= FlushThreshold)
+                {
+                    result = Encoded.Threshold;
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // Also when encoding failed: the frames packed before it go out (the failed one was not counted).
+            Commit(output, ref span, ref used, ref unflushed);
+        }
+
+        return result;
+    }
+
+    private static void Commit(PipeWriter output, ref Span<byte> span, ref int used, ref long unflushed)
+    {
+        if (used > 0)
+        {
+            output.Advance(used);
+            unflushed += used;
+        }
+
+        span = default;
+        used = 0;
+    }
+
     /// <summary>
     /// Write loop of a byte-stream pipe: encodes every message already queued, then flushes once, so a burst of small
     /// messages shares one system call. A raw pipe writes only each message's content, and closes on an empty one.
@@ -25,32 +127,10 @@ internal sealed partial class Pipe
             // queue, which ends the wait; the token is checked between messages instead.
             while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (!token.IsCancellationRequested && queue.TryRead(out var message))
+                while (true)
                 {
-                    bool close = false;
-                    try
-                    {
-                        if (!_raw)
-                        {
-                            FrameEncoder.Write(output, message);
-                        }
-                        else if (message.Length > 0)
-                        {
-                            // A raw pipe carries only content.
-                            output.Write(message.Content.Span);
-                        }
-                        else
-                        {
-                            // An empty message to a raw pipe closes it once what came before it is out.
-                            close = true;
-                        }
-                    }
-                    finally
-                    {
-                        message.Dispose();
-                    }
-
-                    if (close)
+                    var encoded = Encode(output, token);
+                    if (encoded == Encoded.Close)
                     {
                         CompleteSending();
                         await output.FlushAsync(token).ConfigureAwait(false);
@@ -58,13 +138,15 @@ internal sealed partial class Pipe
                         return;
                     }
 
-                    if (output.UnflushedBytes >= FlushThreshold)
+                    if (encoded != Encoded.Threshold)
                     {
-                        var partial = await output.FlushAsync().ConfigureAwait(false);
-                        if (partial.IsCompleted || partial.IsCanceled)
-                        {
-                            return;
-                        }
+                        break;
+                    }
+
+                    var partial = await output.FlushAsync().ConfigureAwait(false);
+                    if (partial.IsCompleted || partial.IsCanceled)
+                    {
+                        return;
                     }
                 }
 

@@ -33,6 +33,17 @@ public static class FrameEncoder
         writer.Write(message.Content.Span);
     }
 
+    /// <summary>
+    /// Writes <paramref name="message"/> as one frame at the start of <paramref name="destination"/>, which must hold
+    /// <paramref name="frameSize"/> (<see cref="GetFrameSize"/>) bytes. Lets a writer pack many frames into one span.
+    /// </summary>
+    /// <exception cref="ArgumentException">A path is longer than 255 ids.</exception>
+    internal static void WriteTo(Span<byte> destination, Message message, int frameSize)
+    {
+        WritePrefix(destination, message);
+        message.Content.Span.CopyTo(destination[(frameSize - message.Length)..]);
+    }
+
     /// <summary>Encodes <paramref name="message"/> into a new array (for tests and tools, not the hot path).</summary>
     public static byte[] ToArray(Message message)
     {
