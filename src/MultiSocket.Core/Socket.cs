@@ -27,11 +27,11 @@ public sealed partial class Socket : IAsyncDisposable
     private readonly Sender _toOne;
     private readonly Sender _toAll;
     private readonly Sender _toDestination;
-    private volatile Pipe[] _pipes = [];
-    private TaskCompletionSource _pipeAdded = NewSignal();
 
     // Senders waiting for room in any pipe, also woken when a pipe joins or the socket closes (under _gate).
     private readonly Queue<WaiterEntry> _pipeWaiters = new();
+    private volatile Pipe[] _pipes = [];
+    private TaskCompletionSource _pipeAdded = NewSignal();
     private TaskCompletionSource _pipeRemoved = NewSignal();
     private uint _lastPipeId;
     private volatile bool _disposed;

@@ -120,7 +120,11 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
             }
         }
 
-        Socket.AddPipeWaiter(entry, pipes);
+        if (entry.IsWaiting)
+        {
+            Socket.AddPipeWaiter(entry, pipes);
+        }
+
         await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
         Socket.ThrowIfDisposed();
         if (closing)
