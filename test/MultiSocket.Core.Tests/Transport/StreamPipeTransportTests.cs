@@ -11,6 +11,8 @@ namespace MultiSocket.Core.Tests.Transport;
 /// A third-party byte-stream transport whose pipes are System.IO.Pipelines' stream adapters
 /// (<see cref="PipeReader.Create(Stream, StreamPipeReaderOptions?)"/>, <see cref="PipeWriter.Create(Stream, StreamPipeWriterOptions?)"/>),
 /// which throw when cancelled after completion: closing must not depend on a transport tolerating that.
+/// <see cref="AnAbortWhileTheWriteLoopCompletesItsWriterDoesNotCallIntoTheCompletedWriter"/> holds the write loop
+/// inside <c>CompleteAsync</c> to make that race deterministic.
 /// </summary>
 [CancelAfter(30_000)]
 public class StreamPipeTransportTests
@@ -83,6 +85,104 @@ public class StreamPipeTransportTests
         await Task.WhenAll(client.DisposeAsync().AsTask(), server.DisposeAsync().AsTask()).WaitAsync(Bound);
     }
 
+    [Test]
+    public async Task AnAbortWhileTheWriteLoopCompletesItsWriterDoesNotCallIntoTheCompletedWriter()
+    {
+        GatedWriter? writer = null;
+        SignallingReader? reader = null;
+        string address = StreamTransport.NewAddress(input => reader = new SignallingReader(input), output => writer = new GatedWriter(output));
+        await using var server = new Socket();
+        var client = new Socket(new SocketOptions { Linger = TimeSpan.FromMilliseconds(50), Reconnect = false });
+        await server.ListenAsync(address);
+        await client.DialAsync(address);
+        await client.SendAsync(Encoding.UTF8.GetBytes("one"));
+        using (var one = await server.ReceiveAsync().AsTask().WaitAsync(Bound))
+        {
+            Assert.That(one.ContentAsString(), Is.EqualTo("one"));
+        }
+
+        // Disposal completes the send queue; the write loop flushes and completes its writer, which holds it there.
+        // The linger runs out and the socket aborts the pipe (the read loop's pending read is cancelled) while the
+        // writer is completed: calling its CancelPendingFlush then throws, as StreamPipeWriter's does, and that
+        // exception failed the disposal.
+        var disposing = client.DisposeAsync().AsTask();
+        await reader!.ReadCancelled.Task.WaitAsync(Bound);
+        writer!.Gate.SetResult();
+        await disposing.WaitAsync(Bound);
+        Assert.That(writer.CancelledAfterCompletion, Is.False);
+    }
+
+    /// <summary>
+    /// A writer that refuses <see cref="CancelPendingFlush"/> once completed (as StreamPipeWriter does) and whose
+    /// <see cref="CompleteAsync"/> waits for the test.
+    /// </summary>
+    private sealed class GatedWriter(PipeWriter inner) : PipeWriter
+    {
+        private volatile bool _completed;
+
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public bool CancelledAfterCompletion { get; private set; }
+
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public override void CancelPendingFlush()
+        {
+            if (_completed)
+            {
+                CancelledAfterCompletion = true;
+                throw new ObjectDisposedException(nameof(GatedWriter));
+            }
+
+            inner.CancelPendingFlush();
+        }
+
+        public override void Complete(Exception? exception = null)
+        {
+            _completed = true;
+            inner.Complete(exception);
+        }
+
+        public override async ValueTask CompleteAsync(Exception? exception = null)
+        {
+            _completed = true;
+            await Gate.Task;
+            await inner.CompleteAsync(exception);
+        }
+    }
+
+    /// <summary>A reader that reports when its pending read is cancelled (the pipe's abort).</summary>
+    private sealed class SignallingReader(PipeReader inner) : PipeReader
+    {
+        public TaskCompletionSource ReadCancelled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead()
+        {
+            ReadCancelled.TrySetResult();
+            inner.CancelPendingRead();
+        }
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) => inner.ReadAsync(cancellationToken);
+
+        public override bool TryRead(out ReadResult result) => inner.TryRead(out result);
+    }
+
     /// <summary>In-memory connections: two <see cref="System.IO.Pipelines.Pipe"/>s, each end seen through stream pipe adapters.</summary>
     private sealed class StreamTransport : ITransport
     {
@@ -90,10 +190,22 @@ public class StreamPipeTransportTests
 
         private static int s_next;
         private readonly ConcurrentDictionary<string, Listener> _listeners = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (Func<PipeReader, PipeReader> Input, Func<PipeWriter, PipeWriter> Output)> _dialerHooks =
+            new(StringComparer.Ordinal);
 
         public string Scheme => "streampipe-test";
 
-        public static string NewAddress() => $"streampipe-test://{Interlocked.Increment(ref s_next)}";
+        /// <summary>A fresh address; the hooks, if given, wrap the dialing end's reader and writer.</summary>
+        public static string NewAddress(Func<PipeReader, PipeReader>? input = null, Func<PipeWriter, PipeWriter>? output = null)
+        {
+            string name = Interlocked.Increment(ref s_next).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (input is not null || output is not null)
+            {
+                Instance._dialerHooks[name] = (input ?? (r => r), output ?? (w => w));
+            }
+
+            return $"streampipe-test://{name}";
+        }
 
         public ValueTask<IConnection> DialAsync(TransportAddress address, TransportOptions options, CancellationToken cancellationToken)
         {
@@ -106,7 +218,14 @@ public class StreamPipeTransportTests
             var toDialer = new System.IO.Pipelines.Pipe();
             string name = address.ToString();
             listener.Pending.Writer.TryWrite(new Connection(toListener.Reader, toDialer.Writer, name));
-            return new ValueTask<IConnection>(new Connection(toDialer.Reader, toListener.Writer, name));
+            var dialerEnd = new Connection(toDialer.Reader, toListener.Writer, name);
+            if (_dialerHooks.TryGetValue(address.Address, out var hooks))
+            {
+                dialerEnd.Input = hooks.Input(dialerEnd.Input);
+                dialerEnd.Output = hooks.Output(dialerEnd.Output);
+            }
+
+            return new ValueTask<IConnection>(dialerEnd);
         }
 
         public ValueTask<IListener> ListenAsync(TransportAddress address, TransportOptions options, CancellationToken cancellationToken)
@@ -162,9 +281,9 @@ public class StreamPipeTransportTests
 
             public IDuplexPipe Transport => this;
 
-            public PipeReader Input { get; }
+            public PipeReader Input { get; set; }
 
-            public PipeWriter Output { get; }
+            public PipeWriter Output { get; set; }
 
             public string LocalAddress { get; }
 
