@@ -209,35 +209,48 @@ public sealed partial class Socket : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits until a pipe joins (or the socket is disposed).</summary>
-    internal Task WaitForPipeAsync(CancellationToken cancellationToken) => WaitAsync(() => _pipeAdded, cancellationToken);
+    /// <summary>Waits until the socket has a pipe (at once if it has one now), or throws once it is disposed.</summary>
+    internal Task WaitForPipeAsync(CancellationToken cancellationToken) =>
+        WaitUntilAsync(static socket => socket._pipes.Length > 0, static socket => socket._pipeAdded, cancellationToken);
 
     /// <summary>Waits until the socket is below its pipe limit.</summary>
-    internal async Task WaitForPipeSlotAsync(CancellationToken cancellationToken)
-    {
-        while (Options.PipeLimit is { } limit && _pipes.Length >= limit)
-        {
-            await WaitAsync(() => _pipeRemoved, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    internal Task WaitForPipeSlotAsync(CancellationToken cancellationToken) =>
+        WaitUntilAsync(
+            static socket => socket.Options.PipeLimit is not { } limit || socket._pipes.Length < limit,
+            static socket => socket._pipeRemoved,
+            cancellationToken);
 
-    private async Task WaitAsync(Func<TaskCompletionSource> signal, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits until <paramref name="ready"/> holds, looking again each time <paramref name="signal"/> fires. Both are
+    /// read under the lock that pipes join and leave under: looking first and taking the signal after let a pipe that
+    /// joined in between go unnoticed (the signal taken was already the next one), and the waiter slept until another
+    /// pipe joined.
+    /// </summary>
+    private async Task WaitUntilAsync(Func<Socket, bool> ready, Func<Socket, TaskCompletionSource> signal, CancellationToken cancellationToken)
     {
-        Task wait;
-        lock (_gate)
+        while (true)
         {
-            ThrowIfDisposed();
-            wait = signal().Task;
-        }
+            Task wait;
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                if (ready(this))
+                {
+                    return;
+                }
 
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
-        try
-        {
-            await wait.WaitAsync(linked.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            Throw.Disposed(this);
+                wait = signal(this).Task;
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closing.Token);
+            try
+            {
+                await wait.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                Throw.Disposed(this);
+            }
         }
     }
 

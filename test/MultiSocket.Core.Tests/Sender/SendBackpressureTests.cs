@@ -92,4 +92,28 @@ public class SendBackpressureTests(string transport)
         await reader.DisposeAsync();
         await Wait.ForAsync(reading, "the reader's loop to end");
     }
+    [Test]
+    public async Task SendsWaitingForAPipeAllGoToTheOneThatJoinsWhileTheyStartWaiting()
+    {
+        // Senders that find no pipe wait for one; a pipe joining just as they look must not be missed (they looked,
+        // found none, and then waited for the *next* join). Many rounds of senders racing a join make that window show.
+        for (int round = 0; round < 20; round++)
+        {
+            await using var reader = new Socket(new SocketOptions { NoSend = true, ReceiveQueueSize = 1024 });
+            await using var sender = new Socket(new SocketOptions { NoReceive = true, SendQueueSize = 1024 });
+            string address = await reader.ListenOnAsync(transport);
+            using var start = new ManualResetEventSlim();
+            var sends = Enumerable.Range(0, 64).Select(_ => Task.Run(async () =>
+            {
+                start.Wait();
+                for (int i = 0; i < 8; i++)
+                {
+                    await sender.SendAsync(new byte[] { 1 });
+                }
+            })).ToArray();
+            start.Set();
+            await sender.DialAsync(address);
+            await Wait.ForAsync(Task.WhenAll(sends), $"round {round}: every send reaches the pipe that joined");
+        }
+    }
 }
