@@ -19,13 +19,17 @@ internal sealed class PendingRequest : IValueTaskSource<bool>
 {
     private static readonly ObjectPool<PendingRequest> Pool = new(() => new PendingRequest(), 256);
 
+    // _resendDue while no resend is armed: a late tick from an earlier wait (or an earlier request of another socket,
+    // the pool being shared) then does nothing.
+    private const long NoResend = long.MaxValue;
+
     private readonly object _gate = new();
     private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
     private CancellationTokenSource _limit = new();
     private CancellationTokenRegistration _caller;
     private CancellationTokenRegistration _limitFired;
     private Timer? _resendTimer;
-    private long _resendDue;
+    private long _resendDue = NoResend;
     private Message? _reply;
     private bool _waiting;
     private bool _finished;
@@ -61,6 +65,7 @@ internal sealed class PendingRequest : IValueTaskSource<bool>
             }
 
             _waiting = true;
+            _resendDue = NoResend;
             if (resend is { } interval)
             {
                 _resendDue = Stopwatch.GetTimestamp() + (long)(interval.TotalSeconds * Stopwatch.Frequency);
@@ -145,6 +150,7 @@ internal sealed class PendingRequest : IValueTaskSource<bool>
         _finished = false;
         _disposed = false;
         _waiting = false;
+        _resendDue = NoResend;
         if (timeout != Timeout.InfiniteTimeSpan)
         {
             _limit.CancelAfter(timeout);
@@ -166,7 +172,7 @@ internal sealed class PendingRequest : IValueTaskSource<bool>
     {
         lock (_gate)
         {
-            if (!_waiting)
+            if (!_waiting || _resendDue == NoResend)
             {
                 return;
             }
@@ -190,6 +196,7 @@ internal sealed class PendingRequest : IValueTaskSource<bool>
         if (_waiting)
         {
             _waiting = false;
+            _resendDue = NoResend;
             _core.SetResult(done);
         }
     }
