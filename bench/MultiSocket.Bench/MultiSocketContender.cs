@@ -19,7 +19,7 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
         await UntilAsync(() => pull.PeerCount == 1 && push.PeerCount == 1);
 
         var payload = new byte[size];
-        await TransferAsync(push, pull, payload, warmup);
+        await WarmUpAsync(() => TransferAsync(push, pull, payload, warmup));
         var allocation = AllocationWindow.Open();
         long start = Stopwatch.GetTimestamp();
         await TransferAsync(push, pull, payload, count);
@@ -67,7 +67,8 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
         var server = Task.Run(() => ServeAsync(rep));
         var payload = new byte[size];
         var ticks = new long[count];
-        await RoundTripsAsync(req, payload, new long[warmup]);
+        var warmupTicks = new long[warmup];
+        await WarmUpAsync(() => RoundTripsAsync(req, payload, warmupTicks));
         var allocation = AllocationWindow.Open();
         await RoundTripsAsync(req, payload, ticks);
         long allocated = allocation.Close();
@@ -142,7 +143,7 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
             // Warm up at full rate with probes (not counted), then measure.
             // The publisher gets a thread of its own, as NetMQ's does: a best-effort publish never waits, so on the
             // thread pool it would hold a worker the pipes need.
-            await OnOwnThread(() => PublishForAsync(pub, probe, duration / 4));
+            await OnOwnThread(() => PublishForAsync(pub, probe, Max(duration / 4, WarmUpTime)));
             var payload = new byte[size];
             var allocation = AllocationWindow.Open();
             long start = Stopwatch.GetTimestamp();

@@ -22,7 +22,7 @@ internal sealed class NetMQContender : Contender
         push.Connect(Bind(pull, transport, "pushpull"));
         var payload = new byte[size];
 
-        await Transfer(push, pull, payload, warmup);
+        await WarmUpAsync(() => Transfer(push, pull, payload, warmup));
         var allocation = AllocationWindow.Open();
         long start = Stopwatch.GetTimestamp();
         await Transfer(push, pull, payload, count);
@@ -59,16 +59,19 @@ internal sealed class NetMQContender : Contender
         using var req = new RequestSocket();
         req.Connect(Bind(rep, transport, "reqrep"));
         var payload = new byte[size];
-        int total = warmup + count;
         var server = OnThread(() =>
         {
+            // Echoes until the client's end message (the warm-up's length is set by time, not count).
             var msg = default(Msg);
             msg.InitEmpty();
-            for (int i = 0; i < total; i++)
+            bool end;
+            do
             {
                 Receive(rep, ref msg);
+                end = msg.Size > 0 && msg.Slice()[0] == End;
                 rep.Send(ref msg, more: false);
             }
+            while (!end);
 
             msg.Close();
         });
@@ -79,11 +82,14 @@ internal sealed class NetMQContender : Contender
         {
             var msg = default(Msg);
             msg.InitEmpty();
-            for (int i = 0; i < warmup; i++)
+            WarmUp(() =>
             {
-                req.SendFrame(payload);
-                Receive(req, ref msg);
-            }
+                for (int i = 0; i < warmup; i++)
+                {
+                    req.SendFrame(payload);
+                    Receive(req, ref msg);
+                }
+            });
 
             var allocation = AllocationWindow.Open();
             for (int i = 0; i < count; i++)
@@ -95,6 +101,10 @@ internal sealed class NetMQContender : Contender
             }
 
             allocated = allocation.Close();
+            var end = new byte[Math.Max(1, size)];
+            end[0] = End;
+            req.SendFrame(end);
+            Receive(req, ref msg);
             msg.Close();
         });
         await Task.WhenAll(client, server);
@@ -138,7 +148,7 @@ internal sealed class NetMQContender : Contender
                     }
                 }
 
-                PublishFor(pub, probe, duration / 4);
+                PublishFor(pub, probe, Max(duration / 4, WarmUpTime));
                 var payload = new byte[size];
                 var allocation = AllocationWindow.Open();
                 start = Stopwatch.GetTimestamp();

@@ -4,8 +4,10 @@ using System.Runtime;
 using MultiSocket.Bench;
 
 // Side-by-side benchmark: MultiSocket and NetMQ on identical workloads in one run, one table of figures and ratios.
-//   dotnet run -c Release --project bench/MultiSocket.Bench [-- --quick] [--only <text>] [--scale <factor>]
+//   dotnet run -c Release --project bench/MultiSocket.Bench [-- --quick] [--only <text>] [--scale <factor>] [--warmup <seconds>]
 double scale = 1;
+double? warmup = null;
+bool quick = false;
 string? only = null;
 for (int i = 0; i < args.Length; i++)
 {
@@ -13,15 +15,19 @@ for (int i = 0; i < args.Length; i++)
     {
         case "--quick":
             scale = 0.05;
+            quick = true;
             break;
         case "--scale" when i + 1 < args.Length:
             scale = double.Parse(args[++i], CultureInfo.InvariantCulture);
+            break;
+        case "--warmup" when i + 1 < args.Length:
+            warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
         case "--only" when i + 1 < args.Length:
             only = args[++i];
             break;
         case "-h" or "--help":
-            Console.WriteLine("usage: MultiSocket.Bench [--quick] [--scale <factor>] [--only <workload text>]");
+            Console.WriteLine("usage: MultiSocket.Bench [--quick] [--scale <factor>] [--only <workload text>] [--warmup <seconds>]");
             return 0;
         default:
             Console.Error.WriteLine($"unknown argument '{args[i]}' (try --help)");
@@ -29,10 +35,12 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
+// Each contender warms up on each workload for this long first (2 s; --quick 0.2 s unless --warmup is given).
+Contender.WarmUpTime = TimeSpan.FromSeconds(warmup ?? (quick ? 0.2 : 2));
 var contenders = new Contender[] { new MultiSocketContender(new CoreSocketPatterns()), new NetMQContender() };
 var workloads = Workload.All(scale).Where(w => only is null || w.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
 Console.Error.WriteLine(
-    $"MultiSocket vs NetMQ: {workloads.Count} workloads x {contenders.Length} libraries, scale {scale}; {Environment.ProcessorCount} cores, " +
+    $"MultiSocket vs NetMQ: {workloads.Count} workloads x {contenders.Length} libraries, scale {scale}, warm-up {Contender.WarmUpTime.TotalSeconds:0.#} s; {Environment.ProcessorCount} cores, " +
     $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, MultiSocket via {new CoreSocketPatterns().Description}");
 
 var rows = new List<string[]>();

@@ -63,6 +63,37 @@ internal abstract class Contender
     /// </summary>
     public abstract Task<Throughput> PublishSubscribeAsync(string transport, int size, TimeSpan duration, int subscribers);
 
+    /// <summary>
+    /// How long each contender warms up on a workload before its measured window (<c>--warmup</c>). The JIT tiers hot
+    /// code up (tier 0, then instrumented, then optimized with the profile it gathered) over the first second or two of
+    /// a run; a window that opens before that measures the JIT. Both libraries get the same warm-up.
+    /// </summary>
+    public static TimeSpan WarmUpTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Runs <paramref name="round"/> (at least once) until <see cref="WarmUpTime"/> has passed.</summary>
+    protected static async Task WarmUpAsync(Func<Task> round)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            await round();
+        }
+        while (clock.Elapsed < WarmUpTime);
+    }
+
+    /// <summary>Runs <paramref name="round"/> (at least once) until <see cref="WarmUpTime"/> has passed.</summary>
+    protected static void WarmUp(Action round)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            round();
+        }
+        while (clock.Elapsed < WarmUpTime);
+    }
+
+    protected static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
     protected static string UniqueInproc(string what) => $"inproc://bench-{what}-{Guid.NewGuid():N}";
 
     // Pub/sub payload kinds (first byte): data, end of run, connection probe.
