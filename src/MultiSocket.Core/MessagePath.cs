@@ -159,44 +159,45 @@ public readonly struct MessagePath : IEquatable<MessagePath>
     /// <summary>Reads <paramref name="count"/> big-endian ids, with <paramref name="first"/> (if non-zero) put in front.</summary>
     internal static MessagePath Read(ref SequenceReader<byte> reader, int count, uint first = 0)
     {
+        int size = count * 4;
+        if (reader.UnreadSpan.Length >= size)
+        {
+            var path = Read(reader.UnreadSpan[..size], count, first);
+            reader.Advance(size);
+            return path;
+        }
+
+        // Split across segments: at most 255 ids.
+        Span<byte> bytes = stackalloc byte[size];
+        reader.TryCopyTo(bytes);
+        reader.Advance(size);
+        return Read(bytes, count, first);
+    }
+
+    /// <summary>Reads <paramref name="count"/> big-endian ids from <paramref name="bytes"/>, with <paramref name="first"/> (if non-zero) put in front.</summary>
+    internal static MessagePath Read(ReadOnlySpan<byte> bytes, int count, uint first = 0)
+    {
         int total = count + (first != 0 ? 1 : 0);
         if (total == 0)
         {
             return Empty;
         }
 
-        if (total <= InlineCapacity)
-        {
-            var ids = default(InlineIds);
-            int at = 0;
-            if (first != 0)
-            {
-                ids[at++] = first;
-            }
-
-            for (int i = 0; i < count; i++)
-            {
-                reader.TryReadBigEndian(out int v);
-                ids[at++] = (uint)v;
-            }
-
-            return new MessagePath(ids, total);
-        }
-
-        var heap = new uint[total];
-        int k = 0;
+        var inline = default(InlineIds);
+        uint[]? heap = total > InlineCapacity ? new uint[total] : null;
+        Span<uint> ids = heap is null ? inline : heap;
+        int at = 0;
         if (first != 0)
         {
-            heap[k++] = first;
+            ids[at++] = first;
         }
 
         for (int i = 0; i < count; i++)
         {
-            reader.TryReadBigEndian(out int v);
-            heap[k++] = (uint)v;
+            ids[at++] = BinaryPrimitives.ReadUInt32BigEndian(bytes.Slice(i * 4, 4));
         }
 
-        return new MessagePath(heap);
+        return heap is null ? new MessagePath(inline, total) : new MessagePath(heap);
     }
 
     /// <summary>Parses a path from big-endian uint32s (as on the wire).</summary>

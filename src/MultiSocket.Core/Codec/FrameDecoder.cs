@@ -41,6 +41,11 @@ public sealed class FrameDecoder : IDisposable
     /// <exception cref="FrameException">The frame is malformed or its content is over the limit.</exception>
     public bool TryDecode(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out Message? message)
     {
+        if (_pending is null && TryDecodeWhole(ref buffer, out message))
+        {
+            return true;
+        }
+
         message = null;
         if (_pending is null && !TryStartFrame(ref buffer))
         {
@@ -88,6 +93,56 @@ public sealed class FrameDecoder : IDisposable
         _pending = null;
     }
 
+    /// <summary>
+    /// The common case of small frames: the whole frame is in the buffer's first segment, so it is decoded from one
+    /// span and the buffer sliced once (slicing a sequence costs more than decoding a small frame).
+    /// </summary>
+    private bool TryDecodeWhole(ref ReadOnlySequence<byte> buffer, [NotNullWhen(true)] out Message? message)
+    {
+        var span = buffer.FirstSpan;
+        if (span.Length < FrameHeader.Size)
+        {
+            message = null;
+            return false;
+        }
+
+        var header = FrameHeader.Read(span);
+        Validate(header);
+        long size = header.FrameSize;
+        if (size > span.Length)
+        {
+            message = null;
+            return false;
+        }
+
+        int at = FrameHeader.Size;
+        var source = MessagePath.Read(span.Slice(at, header.Hops * 4), header.Hops, _pipeId);
+        at += header.Hops * 4;
+        var destination = MessagePath.Empty;
+        if (header.Distance > 0)
+        {
+            // The first destination id is the previous node's own pipe: it has been used.
+            destination = MessagePath.Read(span.Slice(at + 4, (header.Distance - 1) * 4), header.Distance - 1);
+            at += header.Distance * 4;
+        }
+
+        message = NewMessage(header, source, destination);
+        span.Slice(at, (int)header.Length).CopyTo(message.WritableContent.Span);
+        buffer = buffer.Slice(size);
+        return true;
+    }
+
+    private static Message NewMessage(in FrameHeader header, MessagePath source, MessagePath destination)
+    {
+        var msg = Message.Rent((int)header.Length);
+        msg.SendType = header.SendType;
+        msg.Flags = header.Flags;
+        msg.Ttl = header.Ttl == 0 ? (byte)0 : (byte)(header.Ttl - 1);
+        msg.Source = source;
+        msg.Destination = destination;
+        return msg;
+    }
+
     private bool TryStartFrame(ref ReadOnlySequence<byte> buffer)
     {
         if (!FrameHeader.TryRead(buffer, out var header))
@@ -113,14 +168,8 @@ public sealed class FrameDecoder : IDisposable
             destination = MessagePath.Read(ref reader, header.Distance - 1);
         }
 
-        var msg = Message.Rent((int)header.Length);
-        msg.SendType = header.SendType;
-        msg.Flags = header.Flags;
-        msg.Ttl = header.Ttl == 0 ? (byte)0 : (byte)(header.Ttl - 1);
-        msg.Source = source;
-        msg.Destination = destination;
         buffer = buffer.Slice(prefix);
-        _pending = msg;
+        _pending = NewMessage(header, source, destination);
         _filled = 0;
         return true;
     }
