@@ -18,6 +18,7 @@ internal sealed class SendQueue : IOutbox
 {
     private readonly MessageRing _ring;
     private readonly Queue<WaiterEntry> _blocked = new();
+    private readonly Lock _blockedLock = new();
     private readonly Waiter _readerWaiter = new();
     private readonly int _resumeAfter;
     private int _blockedCount;
@@ -41,14 +42,20 @@ internal sealed class SendQueue : IOutbox
             return false;
         }
 
+        OnWritten();
+        return true;
+    }
+
+    /// <summary>A message was published: wake the reader if it waits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OnWritten()
+    {
         // A full fence between publishing and looking for the reader, paired with the reader's in WaitToReadAsync.
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _readerWaiting) != 0 && Interlocked.Exchange(ref _readerWaiting, 0) != 0)
         {
             _readerWaiter.TrySet(true);
         }
-
-        return true;
     }
 
     /// <summary>Queues a message, waiting for room while the queue is full.</summary>
@@ -82,7 +89,7 @@ internal sealed class SendQueue : IOutbox
     /// </summary>
     public RoomWait AddRoomWaiter(WaiterEntry entry)
     {
-        lock (_blocked)
+        lock (_blockedLock)
         {
             // Count in before looking, as WaitForRoom does.
             Interlocked.Increment(ref _blockedCount);
@@ -103,22 +110,39 @@ internal sealed class SendQueue : IOutbox
     /// </summary>
     private Waiter? WaitForRoom(Message message, CancellationToken cancellationToken, out bool done)
     {
-        lock (_blocked)
+        // Rented before the lock, which is held only for the count-in, the last try and the queueing: with the reader
+        // woken or the pool touched under it, the write loop resuming senders spun on it.
+        var waiter = Waiter.Rent(cancellationToken);
+        bool closed;
+        lock (_blockedLock)
         {
             // Count in before the last try: the reader looks at the count after it has drained the queue (behind a
             // full fence), so a take that frees room after this try sees us and one before left room for it.
             Interlocked.Increment(ref _blockedCount);
-            done = TryWrite(message);
-            if (done || _completed)
+            closed = _completed;
+            done = !closed && _ring.TryEnqueue(message);
+            if (done || closed)
             {
                 Interlocked.Decrement(ref _blockedCount);
-                return null;
+            }
+            else
+            {
+                EnqueueLocked(WaiterEntry.For(waiter));
+            }
+        }
+
+        if (done || closed)
+        {
+            Waiter.ReturnUnused(waiter);
+            if (done)
+            {
+                OnWritten();
             }
 
-            var waiter = Waiter.Rent(cancellationToken);
-            EnqueueLocked(WaiterEntry.For(waiter));
-            return waiter;
+            return null;
         }
+
+        return waiter;
     }
 
     // The caller has counted the entry in.
@@ -211,15 +235,23 @@ internal sealed class SendQueue : IOutbox
     /// <summary>Resumes up to <paramref name="count"/> blocked senders (those still waiting).</summary>
     private void Resume(int count)
     {
-        lock (_blocked)
+        while (count > 0)
         {
-            while (count > 0 && _blocked.TryDequeue(out var entry))
+            WaiterEntry entry;
+            lock (_blockedLock)
             {
-                Interlocked.Decrement(ref _blockedCount);
-                if (entry.TrySet(true))
+                if (!_blocked.TryDequeue(out entry))
                 {
-                    count--;
+                    return;
                 }
+
+                Interlocked.Decrement(ref _blockedCount);
+            }
+
+            // Outside the lock: setting it queues the sender's continuation, which may wake a thread.
+            if (entry.TrySet(true))
+            {
+                count--;
             }
         }
     }

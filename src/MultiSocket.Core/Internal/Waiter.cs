@@ -42,6 +42,15 @@ internal sealed class Waiter : IValueTaskSource<bool>, IBlockedWriter
         Pool.Return(waiter);
     }
 
+    /// <summary>Returns a waiter from <see cref="Rent"/> that was never queued anywhere (nobody can set it).</summary>
+    public static void ReturnUnused(Waiter waiter)
+    {
+        waiter.TrySet(false);
+        waiter._registration.Dispose();
+        waiter._registration = default;
+        Pool.Return(waiter);
+    }
+
     /// <summary>Starts a wait; complete it with <see cref="TrySet(bool)"/>.</summary>
     public void Arm(CancellationToken cancellationToken)
     {

@@ -16,6 +16,8 @@ internal sealed class AllReceiver : Receiver
     private readonly object _owner;
     private readonly Queue<IBlockedWriter> _blockedWriters = new();
     private readonly Queue<Waiter> _blockedReaders = new();
+    private readonly Lock _writersLock = new();
+    private readonly Lock _readersLock = new();
     private readonly int _resumeAt;
     private int _blockedCount;
     private int _waitingReaders;
@@ -38,15 +40,23 @@ internal sealed class AllReceiver : Receiver
             return false;
         }
 
-        // A full fence between publishing the message and looking for waiting readers, paired with the reader's
-        // count-in before its last look (see WaitForMessageAsync): one of the two sees the other.
+        OnDelivered();
+        return true;
+    }
+
+    /// <summary>
+    /// A message was published: wake a waiting reader. A full fence between publishing the message and looking for
+    /// waiting readers, paired with the reader's count-in before its last look (see WaitForMessageAsync): one of the
+    /// two sees the other.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void OnDelivered()
+    {
         Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _waitingReaders) != 0)
         {
             WakeReader(all: false);
         }
-
-        return true;
     }
 
     /// <summary>
@@ -60,26 +70,37 @@ internal sealed class AllReceiver : Receiver
         {
             while (true)
             {
-                Waiter waiter;
-                lock (_blockedWriters)
+                // Rented before the lock, which is held only for the count-in, the last try and the queueing: a
+                // reader woken or a pool touched under it made the consumer that resumes writers spin on it.
+                var waiter = Waiter.Rent(cancellationToken);
+                bool delivered, closed;
+                lock (_writersLock)
                 {
                     // Count ourselves in before the last try: a consumer that frees room after this sees the count
                     // and wakes us; one that freed it before, left room for this try.
                     Interlocked.Increment(ref _blockedCount);
-                    if (TryDeliver(message))
+                    closed = _completed;
+                    delivered = !closed && _queue.TryEnqueue(message);
+                    if (delivered || closed)
                     {
                         Interlocked.Decrement(ref _blockedCount);
-                        return;
                     }
-
-                    if (_completed)
+                    else
                     {
-                        Interlocked.Decrement(ref _blockedCount);
+                        _blockedWriters.Enqueue(waiter);
+                    }
+                }
+
+                if (delivered || closed)
+                {
+                    Waiter.ReturnUnused(waiter);
+                    if (closed)
+                    {
                         throw new ChannelClosedException();
                     }
 
-                    waiter = Waiter.Rent(cancellationToken);
-                    _blockedWriters.Enqueue(waiter);
+                    OnDelivered();
+                    return;
                 }
 
                 await Waiter.WaitThenReturnAsync(waiter, cancellationToken).ConfigureAwait(false);
@@ -95,7 +116,7 @@ internal sealed class AllReceiver : Receiver
 
     public override RoomWait WaitForRoom(IBlockedWriter writer)
     {
-        lock (_blockedWriters)
+        lock (_writersLock)
         {
             // Count in before looking, as DeliverSlowAsync does: a consumer that takes after this resumes the writer.
             Interlocked.Increment(ref _blockedCount);
@@ -131,7 +152,7 @@ internal sealed class AllReceiver : Receiver
         while (true)
         {
             IBlockedWriter? writer;
-            lock (_blockedWriters)
+            lock (_writersLock)
             {
                 if (!_blockedWriters.TryDequeue(out writer))
                 {
@@ -151,15 +172,23 @@ internal sealed class AllReceiver : Receiver
 
     private void WakeReader(bool all)
     {
-        lock (_blockedReaders)
+        while (true)
         {
-            while (_blockedReaders.TryDequeue(out var waiter))
+            Waiter? waiter;
+            lock (_readersLock)
             {
-                Interlocked.Decrement(ref _waitingReaders);
-                if (waiter.TrySet(true) && !all)
+                if (!_blockedReaders.TryDequeue(out waiter))
                 {
                     return;
                 }
+
+                Interlocked.Decrement(ref _waitingReaders);
+            }
+
+            // Outside the lock: setting it queues the reader's continuation, which may wake a thread.
+            if (waiter.TrySet(true) && !all)
+            {
+                return;
             }
         }
     }
@@ -213,7 +242,7 @@ internal sealed class AllReceiver : Receiver
     private ValueTask<bool> WaitForMessageAsync(CancellationToken cancellationToken)
     {
         Waiter waiter;
-        lock (_blockedReaders)
+        lock (_readersLock)
         {
             // Count in (a full fence) before the last look: a producer that publishes after this sees the count.
             Interlocked.Increment(ref _waitingReaders);

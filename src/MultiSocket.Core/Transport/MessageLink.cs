@@ -31,7 +31,7 @@ internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
     private const int Completing = 1;
     private const int Closed = 2;
 
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private readonly Queue<Message> _queue = new();
     private readonly Queue<WaiterEntry> _blocked = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
