@@ -1,38 +1,77 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace MultiSocket.Internal;
 
 /// <summary>
 /// Where message content buffers come from. Small buffers use <see cref="ArrayPool{T}.Shared"/> (a thread-local fast
-/// path); larger ones a pool deep enough for the messages a socket keeps in flight: the shared pool keeps only a few
-/// arrays per size per core, fewer than one pipe's send queue plus the receive queue, so 1 KiB+ content rented on
-/// the sending thread and returned on another was allocated anew for most messages.
+/// path). Larger ones come in power-of-two sizes from 1 KiB to <see cref="MaxPooledLength"/>, one
+/// <see cref="ThreadCachingPool{T}"/> per size: content is rented on the sending thread and returned on another (the
+/// write loop, the consumer), and a pool shared array by array made the two threads meet on every message — the shared
+/// pool keeps too few arrays per size for a socket's queues, and a pool from <see cref="ArrayPool{T}.Create(int, int)"/>
+/// takes a spin lock per rent and per return, which on two cores with a preempted holder cost more than the copy.
 /// </summary>
 internal static class BufferPool
 {
     // Up to this length the shared pool's per-thread and per-core caches keep up.
     private const int SharedLimit = 512;
 
-    // Enough for several sockets' queues (64 messages each way by default) of in-flight content per size class.
-    private const int ArraysPerSize = 256;
+    // The smallest pooled size above SharedLimit: 1 KiB.
+    private const int MinShift = 10;
 
     // Content up to the default receive limit is pooled; larger content is allocated and left to the GC.
     public const int MaxPooledLength = 128 * 1024;
 
-    private static readonly ArrayPool<byte> Deep = ArrayPool<byte>.Create(MaxPooledLength, ArraysPerSize);
+    // Enough for several sockets' queues (64 messages each way by default) of in-flight content per size.
+    private const int ArraysPerSize = 256;
 
-    public static byte[] Rent(int length) =>
-        length <= SharedLimit ? ArrayPool<byte>.Shared.Rent(length) : Deep.Rent(length);
+    private static readonly ThreadCachingPool<byte[]>[] Sized = CreatePools();
+
+    public static byte[] Rent(int length)
+    {
+        if (length <= SharedLimit)
+        {
+            return ArrayPool<byte>.Shared.Rent(length);
+        }
+
+        if (length > MaxPooledLength)
+        {
+            return GC.AllocateUninitializedArray<byte>(length);
+        }
+
+        // The smallest power of two that holds it.
+        return Sized[BitOperations.Log2((uint)length - 1) + 1 - MinShift].Rent();
+    }
 
     public static void Return(byte[] buffer)
     {
-        if (buffer.Length <= SharedLimit)
+        int length = buffer.Length;
+        if (length <= SharedLimit)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        else
+        else if (length <= MaxPooledLength && BitOperations.IsPow2(length))
         {
-            Deep.Return(buffer);
+            Sized[BitOperations.Log2((uint)length) - MinShift].Return(buffer);
         }
+
+        // Anything else was not pooled: the GC takes it.
+    }
+
+    private static ThreadCachingPool<byte[]>[] CreatePools()
+    {
+        int count = BitOperations.Log2(MaxPooledLength) - MinShift + 1;
+        var pools = new ThreadCachingPool<byte[]>[count];
+        for (int i = 0; i < count; i++)
+        {
+            int size = 1 << (MinShift + i);
+
+            // Smaller batches for larger arrays: what a thread keeps of one size stays near 256 KiB (the arrays in
+            // circulation stay few, and warm in the caches).
+            int batch = Math.Clamp((256 * 1024) / size, 2, ThreadCachingPool<byte[]>.DefaultBatchSize);
+            pools[i] = new ThreadCachingPool<byte[]>(() => GC.AllocateUninitializedArray<byte>(size), ArraysPerSize / batch, batch);
+        }
+
+        return pools;
     }
 }

@@ -5,22 +5,29 @@ namespace MultiSocket.Internal;
 /// <summary>
 /// An object pool for objects that one thread rents and another returns (a sender's messages, disposed by the
 /// receiver's consumer). Each thread rents from and returns to a small cache of its own, with no shared memory touched;
-/// full and empty caches change hands between threads whole, through lock-free queues, once per <see cref="BatchSize"/> objects.
+/// full and empty caches change hands between threads whole, through lock-free queues, once per batch of objects.
 /// A pool shared item by item (one compare-exchange on a shared slot per rent and per return) moved its cache line
 /// between the two cores for every message, and capped a producer–consumer pair at a few million messages a second.
 /// </summary>
 /// <remarks>
-/// One instance per <typeparamref name="T"/> (the thread caches are static per closed type). At most
+/// Each thread keeps one cache per pool (in a thread-static array indexed by the pool's slot). At most
 /// <c>maxBatches</c> full caches are kept between threads, and each thread keeps one; beyond that a full cache goes to
 /// the GC. A thread that finds no full cache to take makes a new one, so the slow path runs once per batch either way.
 /// </remarks>
-internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
+internal sealed class ThreadCachingPool<T>
     where T : class
 {
-    public const int BatchSize = 32;
+    public const int DefaultBatchSize = 32;
 
     [ThreadStatic]
-    private static Cache? t_cache;
+    private static Cache?[]? t_caches;
+
+    private static int s_pools;
+
+    private readonly Func<T> _factory;
+    private readonly int _maxBatches;
+    private readonly int _batchSize;
+    private readonly int _slot = Interlocked.Increment(ref s_pools) - 1;
 
     // Lock-free queues (their ring segments are reused once large enough): under a lock the renting and returning
     // threads blocked on each other whenever the holder was preempted, which on two cores was often.
@@ -28,10 +35,24 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
     private readonly ConcurrentQueue<T[]> _empty = new();
     private int _fullCount;
 
+    /// <param name="factory">Makes a new object when no cached one is left.</param>
+    /// <param name="maxBatches">Full caches kept between threads.</param>
+    /// <param name="batchSize">Objects per cache: what a thread keeps, and what changes hands at once.</param>
+    public ThreadCachingPool(Func<T> factory, int maxBatches, int batchSize = DefaultBatchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        _factory = factory;
+        _maxBatches = maxBatches;
+        _batchSize = batchSize;
+    }
+
+    /// <summary>Objects per cache.</summary>
+    public int BatchSize => _batchSize;
+
     public T Rent()
     {
-        var cache = t_cache;
-        if (cache is not null && cache.Count > 0)
+        var caches = t_caches;
+        if (caches is not null && (uint)_slot < (uint)caches.Length && caches[_slot] is { Count: > 0 } cache)
         {
             var items = cache.Items;
             var item = items[--cache.Count];
@@ -44,8 +65,8 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
 
     public void Return(T item)
     {
-        var cache = t_cache;
-        if (cache is not null && cache.Count < BatchSize)
+        var caches = t_caches;
+        if (caches is not null && (uint)_slot < (uint)caches.Length && caches[_slot] is { } cache && cache.Count < _batchSize)
         {
             cache.Items[cache.Count++] = item;
             return;
@@ -54,9 +75,22 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
         ReturnSlow(item);
     }
 
+    /// <summary>This thread's cache for this pool, made on first use.</summary>
+    private Cache ThreadCache()
+    {
+        var caches = t_caches;
+        if (caches is null || caches.Length <= _slot)
+        {
+            Array.Resize(ref caches, Math.Max(_slot + 1, 4));
+            t_caches = caches;
+        }
+
+        return caches[_slot] ??= new Cache(_batchSize);
+    }
+
     private T RentSlow()
     {
-        var cache = t_cache ??= new Cache();
+        var cache = ThreadCache();
         if (_full.TryDequeue(out var full))
         {
             Interlocked.Decrement(ref _fullCount);
@@ -75,13 +109,13 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
             // rents are local again. Making one at a time sent every rent to the shared pool while the returning
             // thread filled its cache, and the two threads fought over it.
             var items = cache.Items;
-            for (int i = 0; i < BatchSize; i++)
+            for (int i = 0; i < _batchSize; i++)
             {
-                items[i] = factory();
+                items[i] = _factory();
             }
         }
 
-        cache.Count = BatchSize - 1;
+        cache.Count = _batchSize - 1;
         var item = cache.Items[cache.Count];
         cache.Items[cache.Count] = null!;
         return item;
@@ -89,13 +123,13 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
 
     private void ReturnSlow(T item)
     {
-        var cache = t_cache ??= new Cache();
-        if (cache.Count == BatchSize)
+        var cache = ThreadCache();
+        if (cache.Count == _batchSize)
         {
-            if (Interlocked.Increment(ref _fullCount) <= maxBatches)
+            if (Interlocked.Increment(ref _fullCount) <= _maxBatches)
             {
                 _full.Enqueue(cache.Items);
-                cache.Items = _empty.TryDequeue(out var empty) ? empty : new T[BatchSize];
+                cache.Items = _empty.TryDequeue(out var empty) ? empty : new T[_batchSize];
             }
             else
             {
@@ -111,9 +145,9 @@ internal sealed class ThreadCachingPool<T>(Func<T> factory, int maxBatches)
         cache.Items[cache.Count++] = item;
     }
 
-    private sealed class Cache
+    private sealed class Cache(int batchSize)
     {
-        public T[] Items = new T[BatchSize];
+        public T[] Items = new T[batchSize];
         public int Count;
     }
 }

@@ -7,7 +7,7 @@ namespace MultiSocket.Core.Tests.Internal;
 [CancelAfter(60_000)]
 public class ThreadCachingPoolTests
 {
-    private const int Batch = ThreadCachingPool<object>.BatchSize;
+    private const int Batch = ThreadCachingPool<object>.DefaultBatchSize;
 
     [Test]
     public void ObjectsReturnedOnOneThreadAreRentedAgainOnAnother()
@@ -72,16 +72,53 @@ public class ThreadCachingPoolTests
         Assert.That(created.Value, Is.LessThan(inFlight + (4 * Environment.ProcessorCount + 8) * Batch));
     }
 
-    // Thread caches are static per item type, so each test pools a type of its own.
-    private static ThreadCachingPool<T> NewPool<T>(out Counter created, int maxBatches)
+    [Test]
+    public void PoolsOfTheSameTypeKeepTheirObjectsApart()
+    {
+        // Each pool has its own cache on every thread (the buffer pool has one pool of byte[] per size).
+        var a = NewPool<ItemD>(out _, maxBatches: 4);
+        var b = NewPool<ItemD>(out var createdB, maxBatches: 4);
+        var (fromA, fromB) = OnThread(() =>
+        {
+            var rented = RentMany(a, 4);
+            rented.ForEach(a.Return);
+            return (RentMany(a, 4), RentMany(b, 4));
+        });
+
+        Assert.That(fromB, Has.No.AnyOf(fromA.ToArray()));
+        Assert.That(createdB.Value, Is.EqualTo(Batch), "pool b made its own batch");
+    }
+
+    [Test]
+    public void ABatchSizeOfItsOwnIsWhatChangesHands()
+    {
+        var pool = NewPool<ItemE>(out var created, maxBatches: 8, batchSize: 4);
+        var items = OnThread(() => RentMany(pool, 12));
+        Assert.That(created.Value, Is.EqualTo(12), "three batches of four");
+
+        OnThread(() => items.ForEach(pool.Return));
+        var again = OnThread(() => RentMany(pool, 8));
+        Assert.That(again, Is.SubsetOf(items));
+        Assert.That(created.Value, Is.EqualTo(12));
+    }
+
+    [Test]
+    public void BatchSizeBelowOneIsRejected() =>
+        Assert.That(() => new ThreadCachingPool<ItemE>(() => new ItemE(), 1, batchSize: 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
+
+    // Each test pools a type of its own, so no test sees objects another one left in a thread's cache.
+    private static ThreadCachingPool<T> NewPool<T>(out Counter created, int maxBatches, int batchSize = Batch)
         where T : class, new()
     {
         var counter = created = new Counter();
-        return new ThreadCachingPool<T>(() =>
-        {
-            Interlocked.Increment(ref counter.Value);
-            return new T();
-        }, maxBatches);
+        return new ThreadCachingPool<T>(
+            () =>
+            {
+                Interlocked.Increment(ref counter.Value);
+                return new T();
+            },
+            maxBatches,
+            batchSize);
     }
 
     private static List<T> RentMany<T>(ThreadCachingPool<T> pool, int count)
@@ -109,6 +146,10 @@ public class ThreadCachingPoolTests
     private sealed class ItemB;
 
     private sealed class ItemC;
+
+    private sealed class ItemD;
+
+    private sealed class ItemE;
 
     private sealed class Counter
     {
