@@ -2,9 +2,9 @@ namespace MultiSocket;
 
 internal sealed partial class Pipe
 {
-    // In-process pipes: after a best-effort send finds the peer's queue full, the next few drop without trying it: a
-    // publisher outrunning its subscribers otherwise takes the link's lock for every drop, contending with the
-    // consumer that is draining it. (A byte-stream pipe's send queue marks itself full instead, see SendQueue.MarkFull.)
+    // After a best-effort send finds this pipe's queue full, the next few drop without trying the queue: a publisher
+    // outrunning its subscribers otherwise takes the queue's lock for every drop, contending with the write loop that
+    // is draining it (which drains a whole queue per wake-up, so a few skipped tries lose nothing it could take).
     private const int BestEffortSkips = 16;
 
     // Approximate under concurrent senders; it only decides how often a full queue is tried.
@@ -13,11 +13,6 @@ internal sealed partial class Pipe
     /// <summary>True when a best-effort send should drop for this pipe without trying its queue.</summary>
     public bool SkipBestEffort()
     {
-        if (_queue is not null)
-        {
-            return _queue.IsMarkedFull;
-        }
-
         if (_bestEffortSkips <= 0)
         {
             return false;
@@ -28,15 +23,5 @@ internal sealed partial class Pipe
     }
 
     /// <summary>A best-effort send found the queue full.</summary>
-    public void OnBestEffortFull()
-    {
-        if (_queue is not null)
-        {
-            _queue.MarkFull();
-        }
-        else
-        {
-            _bestEffortSkips = BestEffortSkips;
-        }
-    }
+    public void OnBestEffortFull() => _bestEffortSkips = BestEffortSkips;
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Threading.Channels;
 
 namespace MultiSocket.Internal;
@@ -22,7 +21,6 @@ internal sealed class SendQueue : IOutbox
     private readonly Lock _blockedLock = new();
     private readonly Waiter _readerWaiter = new();
     private readonly int _resumeAfter;
-    private FullFlag _full;
     private int _blockedCount;
     private int _readerWaiting;
     private volatile bool _completed;
@@ -46,29 +44,6 @@ internal sealed class SendQueue : IOutbox
 
         OnWritten();
         return true;
-    }
-
-    /// <summary>True from <see cref="MarkFull"/> until the reader has taken the queue down to half.</summary>
-    public bool IsMarkedFull => Volatile.Read(ref _full.Value) != 0;
-
-    /// <summary>
-    /// A best-effort sender found the queue full: best-effort sends drop without trying it (see
-    /// <see cref="IsMarkedFull"/>) until the reader has taken it down to half. A publisher outrunning its subscriber
-    /// otherwise tries the ring for every message, reading the very slot the reader takes next (the ring is full), and
-    /// slows the reader down with it; and with the mark it drops in runs instead of refilling each slot freed.
-    /// </summary>
-    public void MarkFull()
-    {
-        Volatile.Write(ref _full.Value, 1);
-
-        // A full fence between raising the flag and looking at the count, paired with the reader's dequeue (an
-        // interlocked operation) before it looks at the flag: one of the two sees the other, so the flag cannot stay
-        // up over a ring the reader has already drained.
-        Interlocked.MemoryBarrier();
-        if (_ring.Count <= _resumeAfter)
-        {
-            Volatile.Write(ref _full.Value, 0);
-        }
     }
 
     /// <summary>A message was published: wake the reader if it waits.</summary>
@@ -218,11 +193,6 @@ internal sealed class SendQueue : IOutbox
             return false;
         }
 
-        if (Volatile.Read(ref _full.Value) != 0 && _ring.Count <= _resumeAfter)
-        {
-            Volatile.Write(ref _full.Value, 0);
-        }
-
         if (Volatile.Read(ref _blockedCount) != 0 && ++_takenSinceResume >= _resumeAfter)
         {
             // As many senders as slots were freed since the last resume: one sender with a stream of messages fills
@@ -284,14 +254,5 @@ internal sealed class SendQueue : IOutbox
                 count--;
             }
         }
-    }
-
-    // On a cache line of its own: senders read it for every message, the ring's and the queue's other fields change
-    // far more often.
-    [StructLayout(LayoutKind.Explicit, Size = 2 * 64)]
-    private struct FullFlag
-    {
-        [FieldOffset(64)]
-        public int Value;
     }
 }
