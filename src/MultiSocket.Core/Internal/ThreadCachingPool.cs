@@ -46,9 +46,6 @@ internal sealed class ThreadCachingPool<T>
         _batchSize = batchSize;
     }
 
-    /// <summary>Objects per cache.</summary>
-    public int BatchSize => _batchSize;
-
     public T Rent()
     {
         var caches = t_caches;
