@@ -21,7 +21,7 @@ internal sealed class SocketPipeConnection : IStreamConnection
     // The send pipe's reader (the connection's send loop) runs inline: a flush from our write loop sends on the write
     // loop's thread, as long as the socket takes the bytes at once. Scheduled on the thread pool, the send loop was a
     // hand-off per flush and read whatever had piled up meanwhile, often across segments, which the runtime sends as a
-    // buffer list and allocates for (tcp 64 KiB: 12-40 B per message scheduled, ~1 B inline).
+    // buffer list and allocates for (tcp 64 KiB: 12-40 B per message scheduled; inline 0.4-1.4 B in about half the runs).
     private static readonly PipeOptions SendOptions = Options(SendSegmentSize, PipeScheduler.Inline);
     private static readonly PipeOptions DefaultReceiveOptions = Options(DefaultSegmentSize, PipeScheduler.ThreadPool);
 
