@@ -23,8 +23,14 @@ public sealed class Message : IDisposable
     private const int KeptBufferLength = 512;
 
     private byte[] _buffer = [];
+
+    // _buffer.Length, kept here: disposing reads only this object, not the buffer's cache line (which the sender
+    // wrote on another core).
+    private int _bufferLength;
     private int _length;
     private int _refCount;
+    private MessagePath _source;
+    private MessagePath _destination;
 
     private Message()
     {
@@ -40,10 +46,18 @@ public sealed class Message : IDisposable
     public byte Ttl { get; set; }
 
     /// <summary>The pipes the message came through, nearest first; reply with <c>SendToAsync(msg.Source, …)</c>.</summary>
-    public MessagePath Source { get; set; }
+    public MessagePath Source
+    {
+        get => _source;
+        set => _source = value;
+    }
 
     /// <summary>The pipes the message still has to take, next hop first (only for <see cref="SendType.ToDestination"/>).</summary>
-    public MessagePath Destination { get; set; }
+    public MessagePath Destination
+    {
+        get => _destination;
+        set => _destination = value;
+    }
 
     /// <summary>Number of ids in <see cref="Source"/> (the wire's hops field).</summary>
     public int Hops => Source.Count;
@@ -108,14 +122,15 @@ public sealed class Message : IDisposable
     internal static Message Rent(int length)
     {
         var msg = Pool.Rent();
-        if (msg._buffer.Length < length)
+        if (msg._bufferLength < length)
         {
-            if (msg._buffer.Length > 0)
+            if (msg._bufferLength > 0)
             {
                 BufferPool.Return(msg._buffer);
             }
 
             msg._buffer = BufferPool.Rent(length);
+            msg._bufferLength = msg._buffer.Length;
         }
 
         msg._length = length;
@@ -148,6 +163,44 @@ public sealed class Message : IDisposable
         _length = length;
     }
 
+    /// <summary>
+    /// What a receiving node does to a message (wire-format.md), done in place: records <paramref name="pipeId"/> in
+    /// front of the source path, spends a hop, and for <see cref="SendType.ToDestination"/> takes the next hop off the
+    /// destination. False, with nothing changed, when a path is too long to change in place (more than four ids).
+    /// </summary>
+    /// <param name="pipeId">The id of the pipe the message arrives on.</param>
+    /// <param name="undo">What <see cref="UndoArrival"/> needs to restore the message.</param>
+    internal bool TryArriveInPlace(uint pipeId, out ArrivalUndo undo)
+    {
+        bool toDestination = SendType == SendType.ToDestination;
+        if (!_source.HasInlineRoom || (toDestination && !_destination.IsInline))
+        {
+            undo = default;
+            return false;
+        }
+
+        byte ttl = Ttl;
+        MessagePath.PrependInPlace(ref _source, pipeId);
+        Ttl = ttl == 0 ? (byte)0 : (byte)(ttl - 1);
+        uint hop = toDestination ? MessagePath.RemoveFirstInPlace(ref _destination) : 0;
+        undo = new ArrivalUndo(ttl, hop);
+        return true;
+    }
+
+    /// <summary>Reverses <see cref="TryArriveInPlace"/> (a receive queue turned out to be full).</summary>
+    internal void UndoArrival(ArrivalUndo undo)
+    {
+        MessagePath.RemoveFirstInPlace(ref _source);
+        Ttl = undo.Ttl;
+        if (undo.Hop != 0)
+        {
+            MessagePath.PrependInPlace(ref _destination, undo.Hop);
+        }
+    }
+
+    /// <summary>The ttl and destination hop an in-place arrival changed.</summary>
+    internal readonly record struct ArrivalUndo(byte Ttl, uint Hop);
+
     /// <summary>True while more than one party holds this message (a send to several pipes).</summary>
     internal bool IsShared => Volatile.Read(ref _refCount) > 1;
 
@@ -171,20 +224,22 @@ public sealed class Message : IDisposable
 
         // A small buffer stays with the pooled message for its next use: one pool operation per message instead of
         // two, and no array pool round trip between the thread that rents and the one that disposes.
-        var buffer = _buffer;
-        if (buffer.Length > KeptBufferLength)
+        byte[]? large = null;
+        if (_bufferLength > KeptBufferLength)
         {
+            large = _buffer;
             _buffer = [];
+            _bufferLength = 0;
         }
 
         _length = 0;
-        Source = default;
-        Destination = default;
+        _source = default;
+        _destination = default;
         Flags = MessageFlags.None;
         SendType = SendType.ToOne;
-        if (buffer.Length > KeptBufferLength)
+        if (large is not null)
         {
-            BufferPool.Return(buffer);
+            BufferPool.Return(large);
         }
 
         Pool.Return(this);

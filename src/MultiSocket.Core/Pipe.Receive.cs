@@ -151,6 +151,18 @@ internal sealed partial class Pipe
             return true;
         }
 
+        if (message.TryArriveInPlace(Id, out var undo))
+        {
+            if (_socket.Receiver.TryDeliver(message))
+            {
+                return true;
+            }
+
+            message.UndoArrival(undo);
+            return false;
+        }
+
+        // A path longer than four ids: build new paths, and keep the old ones to undo.
         var source = message.Source;
         var destination = message.Destination;
         byte ttl = message.Ttl;

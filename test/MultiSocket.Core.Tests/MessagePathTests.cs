@@ -165,4 +165,56 @@ public class MessagePathTests
         Assert.That(ids, Is.EqualTo(new uint[] { 1, 2, 3, 0, 0 }));
         Assert.That(path.ToString(), Is.EqualTo("[1 2 3]"));
     }
+
+    [TestCase(new uint[0])]
+    [TestCase(new uint[] { 7 })]
+    [TestCase(new uint[] { 7, 8 })]
+    [TestCase(new uint[] { 7, 8, 0xFFFFFFFF })]
+    public void PrependInPlaceMatchesPrependAndRemoveFirstInPlaceUndoesIt(uint[] ids)
+    {
+        var original = new MessagePath(ids);
+        var path = original;
+        Assert.That(path.HasInlineRoom, Is.True);
+        MessagePath.PrependInPlace(ref path, 0x01020304);
+        Assert.Multiple(() =>
+        {
+            Assert.That(path, Is.EqualTo(original.Prepend(0x01020304)));
+            Assert.That(path.ToArray(), Is.EqualTo(new uint[] { 0x01020304 }.Concat(ids).ToArray()));
+            Assert.That(path.GetHashCode(), Is.EqualTo(original.Prepend(0x01020304).GetHashCode()));
+            Assert.That(original.Count, Is.EqualTo(ids.Length), "the original value is untouched");
+        });
+
+        Assert.That(MessagePath.RemoveFirstInPlace(ref path), Is.EqualTo(0x01020304u));
+        Assert.That(path, Is.EqualTo(original));
+        Assert.That(path.ToArray(), Is.EqualTo(ids));
+    }
+
+    [Test]
+    public void RemoveFirstInPlaceOfAFullInlinePathMatchesRemoveFirst()
+    {
+        var path = new MessagePath(1, 2, 3, 4);
+        Assert.That(path.HasInlineRoom, Is.False, "four ids fill the inline storage");
+        Assert.That(MessagePath.RemoveFirstInPlace(ref path), Is.EqualTo(1u));
+        Assert.That(path, Is.EqualTo(new MessagePath(2, 3, 4)));
+        Assert.That(path.HasInlineRoom, Is.True);
+
+        // The freed lane is zero again: prepending restores the original exactly (also its hash).
+        MessagePath.PrependInPlace(ref path, 1);
+        Assert.That(path, Is.EqualTo(new MessagePath(1, 2, 3, 4)));
+        Assert.That(path.GetHashCode(), Is.EqualTo(new MessagePath(1, 2, 3, 4).GetHashCode()));
+
+        var empty = MessagePath.Empty;
+        Assert.That(MessagePath.RemoveFirstInPlace(ref empty), Is.Zero);
+        Assert.That(empty.IsEmpty, Is.True);
+    }
+
+    [Test]
+    public void LongPathsAreNotInline()
+    {
+        var path = new MessagePath(1, 2, 3, 4, 5);
+        Assert.That(path.IsInline, Is.False);
+        Assert.That(path.HasInlineRoom, Is.False);
+        Assert.That(new MessagePath(1, 2, 3, 4).IsInline, Is.True);
+        Assert.That(path.RemoveFirst().IsInline, Is.True, "four ids left fit inline again");
+    }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace MultiSocket.Core.Tests;
@@ -204,4 +205,91 @@ public class MessageTests
         message.Flags = MessageFlags.Raw | MessageFlags.Control;
         Assert.That(message.IsEndOfStream, Is.False, "the empty control message announces a new connection");
     }
+
+    [TestCase(SendType.ToOne, (byte)5)]
+    [TestCase(SendType.ToAll, (byte)1)]
+    [TestCase(SendType.ToOne, (byte)0)]
+    public void ArrivingInPlaceRecordsThePipeAndSpendsAHopAndUndoRestores(SendType sendType, byte ttl)
+    {
+        using var message = Message.Create("x"u8, sendType, ttl);
+        message.Source = new MessagePath(3, 4);
+        message.Destination = new MessagePath(9);
+
+        Assert.That(message.TryArriveInPlace(42, out var undo), Is.True);
+        Assert.Multiple(() =>
+        {
+            Assert.That(message.Source, Is.EqualTo(new MessagePath(42, 3, 4)));
+            Assert.That(message.Ttl, Is.EqualTo(ttl == 0 ? 0 : ttl - 1), "a spent ttl stays 0");
+            Assert.That(message.Destination, Is.EqualTo(new MessagePath(9)), "only a ToDestination message takes a hop off its destination");
+        });
+
+        message.UndoArrival(undo);
+        Assert.Multiple(() =>
+        {
+            Assert.That(message.Source, Is.EqualTo(new MessagePath(3, 4)));
+            Assert.That(message.Ttl, Is.EqualTo(ttl));
+            Assert.That(message.Destination, Is.EqualTo(new MessagePath(9)));
+        });
+    }
+
+    [TestCase(new uint[0])]
+    [TestCase(new uint[] { 5 })]
+    [TestCase(new uint[] { 5, 6, 7, 8 })]
+    public void ArrivingInPlaceTakesTheNextHopOffTheDestination(uint[] destination)
+    {
+        using var message = Message.Create("x"u8, SendType.ToDestination, ttl: 3);
+        message.Source = new MessagePath(1);
+        message.Destination = new MessagePath(destination);
+
+        Assert.That(message.TryArriveInPlace(2, out var undo), Is.True);
+        Assert.That(message.Source, Is.EqualTo(new MessagePath(2, 1)));
+        Assert.That(message.Destination, Is.EqualTo(new MessagePath(destination).RemoveFirst()));
+        Assert.That(message.Ttl, Is.EqualTo(2));
+
+        message.UndoArrival(undo);
+        Assert.That(message.Source, Is.EqualTo(new MessagePath(1)));
+        Assert.That(message.Destination, Is.EqualTo(new MessagePath(destination)));
+        Assert.That(message.Ttl, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void PathsTooLongToChangeInPlaceAreLeftAlone()
+    {
+        using var longSource = Message.Create("x"u8, SendType.ToOne, ttl: 3);
+        longSource.Source = new MessagePath(1, 2, 3, 4);
+        Assert.That(longSource.TryArriveInPlace(9, out _), Is.False);
+        Assert.That(longSource.Source, Is.EqualTo(new MessagePath(1, 2, 3, 4)));
+        Assert.That(longSource.Ttl, Is.EqualTo(3));
+
+        using var longDestination = Message.Create("x"u8, SendType.ToDestination, ttl: 3);
+        longDestination.Destination = new MessagePath(1, 2, 3, 4, 5);
+        Assert.That(longDestination.TryArriveInPlace(9, out _), Is.False);
+        Assert.That(longDestination.Source.IsEmpty, Is.True);
+        Assert.That(longDestination.Destination, Is.EqualTo(new MessagePath(1, 2, 3, 4, 5)));
+        Assert.That(longDestination.Ttl, Is.EqualTo(3));
+    }
+
+    [Test]
+    public void ALargeBufferGoesBackToItsPoolAndASmallOneStaysWithTheMessage()
+    {
+        // Dispose decides by the buffer length the message recorded when it rented it (it does not read the buffer,
+        // which the sender wrote on another core). Pools hand back the last item returned on this thread.
+        var small = Message.Create(new byte[10]);
+        var smallBuffer = BufferOf(small);
+        small.Dispose();
+        var reused = Message.Create(new byte[12]);
+        Assert.That(BufferOf(reused), Is.SameAs(smallBuffer), "a small buffer stays with the pooled message");
+        reused.Dispose();
+
+        var large = Message.Create(new byte[2000]);
+        var largeBuffer = BufferOf(large);
+        large.Dispose();
+        using var next = Message.Create(new byte[10]);
+        Assert.That(BufferOf(next).Length, Is.LessThanOrEqualTo(512), "the large buffer did not stay with the message");
+        using var again = Message.Create(new byte[2000]);
+        Assert.That(BufferOf(again), Is.SameAs(largeBuffer), "the large buffer went back to its pool");
+    }
+
+    private static byte[] BufferOf(Message message) =>
+        MemoryMarshal.TryGetArray(message.Content, out var segment) ? segment.Array! : throw new InvalidOperationException("not array-backed");
 }

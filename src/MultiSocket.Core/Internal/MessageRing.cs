@@ -112,6 +112,7 @@ internal sealed class MessageRing
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Index(long position) => (int)position & _mask;
 
+    [StructLayout(LayoutKind.Sequential, Size = 64)]
     private struct Slot
     {
         public Message? Item;
