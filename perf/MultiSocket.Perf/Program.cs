@@ -7,6 +7,7 @@ using MultiSocket.Perf;
 //   local_lat  <bind-address>    <msg-size> <roundtrip-count> echoes
 //   remote_lat <connect-address> <msg-size> <roundtrip-count> sends, waits for the echo, prints average latency
 //   inproc_thr <msg-size> <msg-count> / inproc_lat <msg-size> <roundtrip-count>: both halves in this process
+//   inproc_control <msg-size> <msg-count> <rounds>: inproc push/pull and a BCL Channel, alternating (machine check)
 const string Usage = """
     usage: MultiSocket.Perf local_thr  <bind-address>    <msg-size> <msg-count>
            MultiSocket.Perf remote_thr <connect-address> <msg-size> <msg-count>
@@ -14,6 +15,7 @@ const string Usage = """
            MultiSocket.Perf remote_lat <connect-address> <msg-size> <roundtrip-count>
            MultiSocket.Perf inproc_thr <msg-size> <msg-count>
            MultiSocket.Perf inproc_lat <msg-size> <roundtrip-count>
+           MultiSocket.Perf inproc_control <msg-size> <msg-count> <rounds>
     addresses: tcp://127.0.0.1:5555, inproc://name, any registered transport
     """;
 
@@ -27,6 +29,7 @@ try
         ["remote_lat", var address, var size, var count] => await Perf.RemoteLatencyAsync(address, Size(size), Count(count), Console.Out),
         ["inproc_thr", var size, var count] => await Perf.InprocThroughputAsync(Size(size), Count(count), Console.Out),
         ["inproc_lat", var size, var count] => await Perf.InprocLatencyAsync(Size(size), Count(count), Console.Out),
+        ["inproc_control", var size, var count, var rounds] => await MachineControl.RunAsync(Size(size), Count(count), Count(rounds), Console.Out),
         _ => Fail(Usage),
     };
 }
