@@ -239,9 +239,16 @@ internal sealed class MultiSocketContender(IMultiSocketPatterns patterns) : Cont
 /// <summary>What one subscriber saw: data messages and when the last one arrived.</summary>
 internal sealed class SubscriberCounter
 {
+    // A timestamp every this many data messages, not every one: reading the clock (~20-25 ns through the vDSO) per
+    // message was 6 % of the subscribers' CPU in a profile. Each rate is the count at the last stamp over its time.
+    private const int StampEvery = 64;
+
     private volatile bool _ready;
 
     public long Received { get; private set; }
+
+    /// <summary>Data messages received when <see cref="LastTimestamp"/> was taken.</summary>
+    public long Stamped { get; private set; }
 
     public long LastTimestamp { get; private set; }
 
@@ -251,8 +258,11 @@ internal sealed class SubscriberCounter
     {
         if (kind == 0)
         {
-            Received++;
-            LastTimestamp = Stopwatch.GetTimestamp();
+            if (++Received % StampEvery == 0)
+            {
+                Stamped = Received;
+                LastTimestamp = Stopwatch.GetTimestamp();
+            }
         }
         else
         {
@@ -268,12 +278,14 @@ internal sealed class SubscriberCounter
         foreach (var c in counters)
         {
             received += c.Received;
-            double seconds = c.Received == 0 ? 1 : Stopwatch.GetElapsedTime(start, c.LastTimestamp).TotalSeconds;
-            rate += c.Received / seconds;
+            if (c.Stamped > 0)
+            {
+                rate += c.Stamped / Stopwatch.GetElapsedTime(start, c.LastTimestamp).TotalSeconds;
+            }
         }
 
         rate /= counters.Length;
         long perSubscriber = received / counters.Length;
-        return new Throughput(perSubscriber, perSubscriber / rate, allocated, sent);
+        return new Throughput(perSubscriber, rate > 0 ? perSubscriber / rate : double.PositiveInfinity, allocated, sent);
     }
 }

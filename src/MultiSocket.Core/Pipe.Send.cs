@@ -31,6 +31,7 @@ internal sealed partial class Pipe
     private Encoded Encode(PipeWriter output, CancellationToken token)
     {
         var queue = _queue!;
+        bool raw = _raw;
         long unflushed = output.CanGetUnflushedBytes ? output.UnflushedBytes : 0;
         Span<byte> span = default;
         int used = 0;
@@ -41,7 +42,7 @@ internal sealed partial class Pipe
             {
                 try
                 {
-                    if (_raw)
+                    if (raw)
                     {
                         Commit(output, ref span, ref used, ref unflushed);
                         if (message.Length == 0)

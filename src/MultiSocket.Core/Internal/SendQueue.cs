@@ -50,8 +50,10 @@ internal sealed class SendQueue : IOutbox
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void OnWritten()
     {
-        // A full fence between publishing and looking for the reader, paired with the reader's in WaitToReadAsync.
-        Interlocked.MemoryBarrier();
+        // The enqueue's compare-exchange on the ring's tail is the full fence between publishing and looking for the
+        // reader, paired with the reader's exchange before its last look at the count (head and tail) in
+        // WaitToReadAsync: one of the two sees the other. A fence of its own here waited for the slot's store to reach
+        // the write loop's core, per message and per pipe.
         if (Volatile.Read(ref _readerWaiting) != 0 && Interlocked.Exchange(ref _readerWaiting, 0) != 0)
         {
             _readerWaiter.TrySet(true);
