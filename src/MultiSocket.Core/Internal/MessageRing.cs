@@ -109,6 +109,30 @@ internal sealed class MessageRing
         }
     }
 
+    /// <summary>
+    /// <see cref="TryDequeue"/> for a ring that one consumer at a time reads (a pipe's write loop): the head is only
+    /// ever moved by that consumer, so it needs no compare-exchange. The exchange was a full fence per message, which
+    /// kept the CPU from loading the next message (another core's cache lines) while it encoded this one.
+    /// </summary>
+    public bool TryDequeueSingleConsumer([NotNullWhen(true)] out Message? message)
+    {
+        var slots = _slots;
+        long position = _positions.Head;
+        ref var slot = ref slots[Index(position)];
+        if (Volatile.Read(ref slot.Sequence) != position + 1)
+        {
+            // Not written yet: empty.
+            message = null;
+            return false;
+        }
+
+        message = slot.Item!;
+        slot.Item = null;
+        Volatile.Write(ref _positions.Head, position + 1);
+        Volatile.Write(ref slot.Sequence, position + slots.Length);
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Index(long position) => (int)position & _mask;
 

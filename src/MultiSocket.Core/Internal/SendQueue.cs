@@ -188,9 +188,15 @@ internal sealed class SendQueue : IOutbox
     }
 
     /// <summary>The reader takes a message, resuming a blocked sender once it has taken half a queue.</summary>
+    /// <remarks>
+    /// One reader at a time (the pipe's write loop, then the pipe's close once that loop has ended): the ring's head is
+    /// moved without a compare-exchange. Without that fence the look at the blocked count below may come before the
+    /// freed slot is visible to a sender counting itself in, so a resume can wait for a later take; OnDrained (fenced)
+    /// still resumes everyone once the queue is empty.
+    /// </remarks>
     public bool TryRead([NotNullWhen(true)] out Message? message)
     {
-        if (!_ring.TryDequeue(out message))
+        if (!_ring.TryDequeueSingleConsumer(out message))
         {
             return false;
         }

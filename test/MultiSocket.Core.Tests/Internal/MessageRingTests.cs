@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using MultiSocket.Internal;
+using MultiSocket.Testing;
 
 namespace MultiSocket.Core.Tests.Internal;
 
@@ -346,5 +347,73 @@ public class MessageRingTests
 
         spinner.SpinOnce(sleep1Threshold: -1);
         return null;
+    }
+
+    [TestCase(1)]
+    [TestCase(3)]
+    [TestCase(4)]
+    public void SingleConsumerDequeueKeepsOrderAcrossLapsAndReportsEmpty(int capacity)
+    {
+        var ring = new MessageRing(capacity);
+        Assert.That(ring.TryDequeueSingleConsumer(out _), Is.False, "empty at the start");
+        int next = 0, expected = 0;
+        for (int lap = 0; lap < 5; lap++)
+        {
+            // Fill to capacity (one more is refused), then drain: every lap reuses the slots with new sequences.
+            while (ring.TryEnqueue(Message.Create(BitConverter.GetBytes(next))))
+            {
+                next++;
+            }
+
+            Assert.That(ring.Count, Is.EqualTo(capacity));
+            while (ring.TryDequeueSingleConsumer(out var message))
+            {
+                Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(expected++));
+                message.Dispose();
+            }
+
+            Assert.That(ring.Count, Is.Zero);
+        }
+
+        Assert.That(expected, Is.EqualTo(5 * capacity));
+    }
+
+    [Test]
+    public void SingleConsumerDequeueWithConcurrentProducersTakesEachMessageOnce()
+    {
+        const int producers = 3, perProducer = 50_000;
+        var ring = new MessageRing(8);
+        var sending = Enumerable.Range(0, producers).Select(p => Task.Run(() =>
+        {
+            for (int i = 0; i < perProducer; i++)
+            {
+                var message = Message.Create(BitConverter.GetBytes(p * perProducer + i));
+                var spinner = new SpinWait();
+                while (!ring.TryEnqueue(message))
+                {
+                    spinner.SpinOnce();
+                }
+            }
+        })).ToArray();
+
+        var next = new int[producers];
+        var clock = Stopwatch.StartNew();
+        for (int taken = 0; taken < producers * perProducer;)
+        {
+            if (!ring.TryDequeueSingleConsumer(out var message))
+            {
+                Assert.That(clock.Elapsed, Is.LessThan(Wait.Timeout), "producers stalled");
+                Thread.SpinWait(10);
+                continue;
+            }
+
+            int value = BitConverter.ToInt32(message.Content.Span);
+            message.Dispose();
+            Assert.That(value % perProducer, Is.EqualTo(next[value / perProducer]++), "each producer's order");
+            taken++;
+        }
+
+        Assert.That(Task.WaitAll(sending, Wait.Timeout), Is.True);
+        Assert.That(ring.TryDequeueSingleConsumer(out _), Is.False);
     }
 }
