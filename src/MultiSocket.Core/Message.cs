@@ -207,16 +207,22 @@ public sealed class Message : IDisposable
     /// <summary>Adds an owner; each owner calls <see cref="Dispose"/> once.</summary>
     internal void AddRef() => Interlocked.Increment(ref _refCount);
 
+    /// <summary>Adds <paramref name="count"/> owners at once (one atomic operation for a send to many pipes).</summary>
+    internal void AddRefs(int count) => Interlocked.Add(ref _refCount, count);
+
     /// <summary>Releases this owner's hold; the last one returns the buffer and the message to their pools.</summary>
-    public void Dispose()
+    public void Dispose() => Release(1);
+
+    /// <summary>Releases <paramref name="count"/> holds at once; the last release returns the message to its pool.</summary>
+    internal void Release(int count)
     {
-        int left = Interlocked.Decrement(ref _refCount);
+        int left = Interlocked.Add(ref _refCount, -count);
         if (left != 0)
         {
             if (left < 0)
             {
-                // Disposed twice: keep the count from drifting further; nothing is returned twice.
-                Interlocked.Increment(ref _refCount);
+                // Released more than held (disposed twice): keep the count from drifting; nothing is returned twice.
+                Interlocked.Add(ref _refCount, -left);
             }
 
             return;

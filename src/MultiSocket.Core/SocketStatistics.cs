@@ -30,6 +30,8 @@ public sealed class SocketStatistics
 
     internal void OnDropped() => Interlocked.Increment(ref _dropped);
 
+    internal void OnDropped(int count) => Interlocked.Add(ref _dropped, count);
+
     internal void OnUnroutable() => Interlocked.Increment(ref _unroutable);
 
     internal void OnExpired() => Interlocked.Increment(ref _expired);

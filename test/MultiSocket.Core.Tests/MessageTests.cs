@@ -290,6 +290,26 @@ public class MessageTests
         Assert.That(BufferOf(again), Is.SameAs(largeBuffer), "the large buffer went back to its pool");
     }
 
+    [Test]
+    public void ReferencesTakenAndReleasedInBulkReturnTheMessageOnceWhenTheLastGoes()
+    {
+        var message = Message.Create("abc"u8);
+        message.AddRefs(3);
+        message.Release(2);
+        Assert.That(message.IsShared, Is.True, "two of four holds left");
+        Assert.That(message.ContentAsString(), Is.EqualTo("abc"), "not returned while held");
+        message.Release(2);
+
+        // Returned exactly once: the pool hands it out once, and a stray release afterwards changes nothing.
+        message.Dispose();
+        var first = Message.Create("x"u8);
+        var second = Message.Create("y"u8);
+        Assert.That(second, Is.Not.SameAs(first));
+        Assert.That(first.ContentAsString() + second.ContentAsString(), Is.EqualTo("xy"));
+        first.Dispose();
+        second.Dispose();
+    }
+
     private static byte[] BufferOf(Message message) =>
         MemoryMarshal.TryGetArray(message.Content, out var segment) ? segment.Array! : throw new InvalidOperationException("not array-backed");
 }

@@ -11,32 +11,55 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
     public override ValueTask SendAsync(Message message, CancellationToken cancellationToken)
     {
         var pipes = Socket.PipeList;
+        if (BestEffort)
+        {
+            SendBestEffort(message, pipes);
+            return default;
+        }
+
         for (int i = 0; i < pipes.Length; i++)
         {
-            if (BestEffort && pipes[i].SkipBestEffort())
-            {
-                Socket.Statistics.OnDropped();
-                continue;
-            }
-
             message.AddRef();
-            if (pipes[i].TryEnqueue(message))
+            if (!pipes[i].TryEnqueue(message))
             {
-                continue;
+                return SendSlowAsync(message, pipes, i, cancellationToken);
             }
-
-            if (BestEffort)
-            {
-                pipes[i].OnBestEffortFull();
-                Drop(message);
-                continue;
-            }
-
-            return SendSlowAsync(message, pipes, i, cancellationToken);
         }
 
         message.Dispose();
         return default;
+    }
+
+    /// <summary>
+    /// Queues the message on every pipe with room and drops it for the others. The pipes' references are taken in one
+    /// step before the first queue sees the message, and the unused ones released with the caller's in one step after
+    /// the last: taken one per pipe, the count's cache line moved between this core and the write loops' (which
+    /// release theirs as they encode) for every pipe. Drops are counted once per message, not per pipe.
+    /// </summary>
+    private void SendBestEffort(Message message, Pipe[] pipes)
+    {
+        message.AddRefs(pipes.Length);
+        int dropped = 0;
+        foreach (var pipe in pipes)
+        {
+            if (pipe.SkipBestEffort())
+            {
+                dropped++;
+            }
+            else if (!pipe.TryEnqueue(message))
+            {
+                pipe.OnBestEffortFull();
+                dropped++;
+            }
+        }
+
+        if (dropped > 0)
+        {
+            Socket.Statistics.OnDropped(dropped);
+        }
+
+        // The caller's reference and those of the pipes that dropped it.
+        message.Release(1 + dropped);
     }
 
     private async ValueTask SendSlowAsync(Message message, Pipe[] pipes, int from, CancellationToken cancellationToken)
