@@ -47,28 +47,40 @@ var rows = new List<string[]>();
 var watchdog = TimeSpan.FromMinutes(2);
 var total = Stopwatch.StartNew();
 int step = 0;
+// The machine check (ChannelHandoff) before and after every run: this VM's cross-core hand-off rate switches between
+// two levels every few seconds, and every library's figures move with it.
+int checkCount = quick ? 300_000 : 2_000_000;
 foreach (var workload in workloads)
 {
     var figures = new Figures[contenders.Length];
+    var checks = new string[contenders.Length];
     for (int c = 0; c < contenders.Length; c++)
     {
         step++;
         Console.Error.Write($"[{step,2}/{workloads.Count * contenders.Length}] {workload.Name,-28} {contenders[c].Name,-12}");
         var clock = Stopwatch.StartNew();
+        double before = await ChannelHandoff.RateAsync(checkCount);
         // A watchdog instead of tokens in the hot loops (a cancellable wait allocates, and would show in B/msg).
         figures[c] = await workload.Run(contenders[c]).WaitAsync(watchdog);
-        Console.Error.WriteLine($" {figures[c].Summary,-40} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        double after = await ChannelHandoff.RateAsync(checkCount);
+        checks[c] = string.Create(CultureInfo.InvariantCulture, $"{before / 1e6:0}->{after / 1e6:0}");
+        Console.Error.WriteLine($" {figures[c].Summary,-40} check {checks[c],-7} ({clock.Elapsed.TotalSeconds:0.0} s)");
         GC.Collect();
         GC.WaitForPendingFinalizers();
     }
 
-    rows.AddRange(workload.Rows(figures[0], figures[1]));
+    bool first = true;
+    foreach (var row in workload.Rows(figures[0], figures[1]))
+    {
+        rows.Add([.. row, first ? string.Join(" | ", checks) : ""]);
+        first = false;
+    }
 }
 
 NetMQ.NetMQConfig.Cleanup(block: false);
 Console.Error.WriteLine($"done in {total.Elapsed.TotalSeconds:0} s");
 Console.WriteLine();
 Table.Print(
-    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg"],
+    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg", "check M/s (MS | NetMQ)"],
     rows);
 return 0;

@@ -1,20 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Threading.Channels;
+using MultiSocket.Bench;
 
 namespace MultiSocket.Perf;
 
 /// <summary>
 /// Tells the machine's state apart from the library's: alternates segments of an inproc push/pull (one sending task,
-/// one receiving task) with segments of the same hand-off through a bounded <see cref="Channel{T}"/> of 64 (the BCL's
+/// one receiving task) with segments of the same hand-off through <see cref="ChannelHandoff"/> (a bounded channel of 64, the BCL's
 /// own producer–consumer queue, no sockets), and prints the two rates side by side per round. On the 2-core VM the
 /// docs measure on, both drop to a lower level at the same rounds and come back together: the bench's "levels"
 /// are the machine's (how its two virtual CPUs share caches at the time), not a state a process settles in.
 /// </summary>
 internal static class MachineControl
 {
-    private const int ChannelCapacity = 64;
-
     public static async Task<int> RunAsync(int size, int count, int rounds, TextWriter output)
     {
         string address = $"inproc://perf-control-{Environment.ProcessId}";
@@ -23,25 +21,18 @@ internal static class MachineControl
         await using var sender = new Socket(new SocketOptions { NoReceive = true });
         await sender.DialAsync(address);
         var payload = new byte[size];
-        var token = new object();
 
         output.WriteLine($"round  multisocket [M msg/s]  channel<object> [M msg/s]   ({count:N0} messages of {size} B each)");
         for (int round = 1; round <= rounds; round++)
         {
-            double sockets = await RateAsync(count, () => SendAsync(sender, payload, count), () => ReceiveAsync(receiver, count));
-            var channel = Channel.CreateBounded<object>(new BoundedChannelOptions(ChannelCapacity) { SingleReader = true, SingleWriter = true });
-            double channels = await RateAsync(count, () => WriteAsync(channel.Writer, token, count), () => ReadAsync(channel.Reader, count));
+            long start = Stopwatch.GetTimestamp();
+            await Task.WhenAll(Task.Run(() => SendAsync(sender, payload, count)), Task.Run(() => ReceiveAsync(receiver, count)));
+            double sockets = count / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double channels = await ChannelHandoff.RateAsync(count);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{round,5}  {sockets / 1e6,22:F1}  {channels / 1e6,25:F1}"));
         }
 
         return 0;
-    }
-
-    private static async Task<double> RateAsync(int count, Func<Task> produce, Func<Task> consume)
-    {
-        long start = Stopwatch.GetTimestamp();
-        await Task.WhenAll(Task.Run(produce), Task.Run(consume));
-        return count / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     private static async Task SendAsync(Socket sender, byte[] payload, int count)
@@ -66,28 +57,6 @@ internal static class MachineControl
             }
 
             message.Dispose();
-        }
-    }
-
-    private static async Task WriteAsync(ChannelWriter<object> writer, object item, int count)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            if (!writer.TryWrite(item))
-            {
-                await writer.WriteAsync(item);
-            }
-        }
-    }
-
-    private static async Task ReadAsync(ChannelReader<object> reader, int count)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            if (!reader.TryRead(out _))
-            {
-                await reader.ReadAsync();
-            }
         }
     }
 }
