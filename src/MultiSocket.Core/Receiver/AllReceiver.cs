@@ -228,11 +228,14 @@ internal sealed class AllReceiver : Receiver
     /// <summary>
     /// Spins briefly for a message before the caller parks: a busy producer publishes within a microsecond or two,
     /// while waking a parked consumer costs a thread hop, often longer than the producer takes to fill the queue.
+    /// Not while the thread pool has work queued: that work is likely what would produce the message (a read loop, a
+    /// sender), and spinning kept a worker from it. With four subscribers on two cores the spin was 6 % of all CPU
+    /// samples, and without it the pub/sub row went from ~1.1 M to ~1.25 M msg/s per subscriber.
     /// </summary>
     private bool SpinForMessage([NotNullWhen(true)] out Message? message)
     {
         var spinner = new SpinWait();
-        while (!spinner.NextSpinWillYield)
+        while (!spinner.NextSpinWillYield && ThreadPool.PendingWorkItemCount == 0)
         {
             spinner.SpinOnce(sleep1Threshold: -1);
             if (TryReceive(out message))
