@@ -164,9 +164,28 @@ public sealed class Message : IDisposable
     }
 
     /// <summary>
-    /// What a receiving node does to a message (wire-format.md), done in place: records <paramref name="pipeId"/> in
-    /// front of the source path, spends a hop, and for <see cref="SendType.ToDestination"/> takes the next hop off the
-    /// destination. False, with nothing changed, when a path is too long to change in place (more than four ids).
+    /// What a receiving node does to a message (wire-format.md): records <paramref name="pipeId"/> in front of the
+    /// source path, spends a hop, and for <see cref="SendType.ToDestination"/> takes the next hop off the destination.
+    /// </summary>
+    internal void Arrive(uint pipeId)
+    {
+        if (TryArriveInPlace(pipeId, out _))
+        {
+            return;
+        }
+
+        // A path longer than four ids lives in an array: build new paths.
+        _source = _source.Prepend(pipeId);
+        Ttl = SpendHop(Ttl);
+        if (SendType == SendType.ToDestination)
+        {
+            _destination = _destination.RemoveFirst();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Arrive"/> done in place, and undoable (<see cref="UndoArrival"/>). False, with nothing changed, when
+    /// a path is too long to change in place (more than four ids).
     /// </summary>
     /// <param name="pipeId">The id of the pipe the message arrives on.</param>
     /// <param name="undo">What <see cref="UndoArrival"/> needs to restore the message.</param>
@@ -181,7 +200,7 @@ public sealed class Message : IDisposable
 
         byte ttl = Ttl;
         MessagePath.PrependInPlace(ref _source, pipeId);
-        Ttl = ttl == 0 ? (byte)0 : (byte)(ttl - 1);
+        Ttl = SpendHop(ttl);
         uint hop = toDestination ? MessagePath.RemoveFirstInPlace(ref _destination) : 0;
         undo = new ArrivalUndo(ttl, hop);
         return true;
@@ -197,6 +216,8 @@ public sealed class Message : IDisposable
             MessagePath.PrependInPlace(ref _destination, undo.Hop);
         }
     }
+
+    private static byte SpendHop(byte ttl) => ttl == 0 ? (byte)0 : (byte)(ttl - 1);
 
     /// <summary>The ttl and destination hop an in-place arrival changed.</summary>
     internal readonly record struct ArrivalUndo(byte Ttl, uint Hop);

@@ -140,7 +140,7 @@ internal sealed partial class Pipe
         {
             // Sent to several pipes at once: deliver a copy of our own, so the paths can change.
             var copy = message.Clone();
-            Arrive(copy);
+            copy.Arrive(Id);
             if (!_socket.Receiver.TryDeliver(copy))
             {
                 copy.Dispose();
@@ -166,7 +166,7 @@ internal sealed partial class Pipe
         var source = message.Source;
         var destination = message.Destination;
         byte ttl = message.Ttl;
-        Arrive(message);
+        message.Arrive(Id);
         if (_socket.Receiver.TryDeliver(message))
         {
             return true;
@@ -199,14 +199,4 @@ internal sealed partial class Pipe
         return null;
     }
 
-    /// <summary>What a receiving node does to a message (wire-format.md): record the pipe, spend a hop.</summary>
-    private void Arrive(Message message)
-    {
-        message.Source = message.Source.Prepend(Id);
-        message.Ttl = message.Ttl == 0 ? (byte)0 : (byte)(message.Ttl - 1);
-        if (message.SendType == SendType.ToDestination)
-        {
-            message.Destination = message.Destination.RemoveFirst();
-        }
-    }
 }

@@ -270,6 +270,24 @@ public class MessageTests
     }
 
     [Test]
+    public void ArrivingWithLongPathsBuildsNewOnes()
+    {
+        using var message = Message.Create("x"u8, SendType.ToDestination, ttl: 1);
+        message.Source = new MessagePath(1, 2, 3, 4);
+        message.Destination = new MessagePath(5, 6, 7, 8, 9);
+        message.Arrive(42);
+        Assert.That(message.Source, Is.EqualTo(new MessagePath(42, 1, 2, 3, 4)));
+        Assert.That(message.Destination, Is.EqualTo(new MessagePath(6, 7, 8, 9)));
+        Assert.That(message.Ttl, Is.Zero);
+
+        message.Arrive(43);
+        Assert.That(message.Source.Count, Is.EqualTo(6));
+        Assert.That(message.Source.First, Is.EqualTo(43u));
+        Assert.That(message.Destination, Is.EqualTo(new MessagePath(7, 8, 9)));
+        Assert.That(message.Ttl, Is.Zero, "a spent ttl stays 0");
+    }
+
+    [Test]
     public void ALargeBufferGoesBackToItsPoolAndASmallOneStaysWithTheMessage()
     {
         // Dispose decides by the buffer length the message recorded when it rented it (it does not read the buffer,
