@@ -22,12 +22,32 @@ internal sealed class NetMQContender : Contender
         push.Connect(Bind(pull, transport, "pushpull"));
         var payload = new byte[size];
 
+        Fill(push, pull, payload, warmup);
         await WarmUpAsync(() => Transfer(push, pull, payload, warmup));
         var allocation = AllocationWindow.Open();
         long start = Stopwatch.GetTimestamp();
         await Transfer(push, pull, payload, count);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         return new Throughput(count, seconds, allocation.Close(), count);
+    }
+
+    // As MultiSocketContender.FillAsync: every queue full once, then drained.
+    private static void Fill(PushSocket push, PullSocket pull, byte[] payload, int max)
+    {
+        int sent = 0;
+        while (sent < max && push.TrySendFrame(TimeSpan.FromMilliseconds(100), payload))
+        {
+            sent++;
+        }
+
+        var msg = default(Msg);
+        msg.InitEmpty();
+        for (int i = 0; i < sent; i++)
+        {
+            Receive(pull, ref msg);
+        }
+
+        msg.Close();
     }
 
     private static Task Transfer(PushSocket push, PullSocket pull, byte[] payload, int count)

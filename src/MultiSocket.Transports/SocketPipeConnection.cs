@@ -22,7 +22,12 @@ internal sealed class SocketPipeConnection : IStreamConnection
     // loop's thread, as long as the socket takes the bytes at once. Scheduled on the thread pool, the send loop was a
     // hand-off per flush and read whatever had piled up meanwhile, often across segments, which the runtime sends as a
     // buffer list and allocates for (tcp 64 KiB: 12-40 B per message scheduled; inline 0.4-1.4 B in about half the runs).
-    private static readonly PipeOptions SendOptions = Options(SendSegmentSize, PipeScheduler.Inline);
+    //
+    // The writer pauses at 512 KiB queued (four segments) rather than the receive side's 1 MiB: when the socket is
+    // backed up the send loop sends all it has as one buffer list, and the runtime describes up to 8 buffers on the
+    // stack but allocates two arrays for more (Linux's UIO_FASTIOV); 1 MiB of 128 KiB segments, plus the partly used
+    // ones at either end, went past 8 (tcp 64 KiB: 0.6-0.8 B per message; 0-0.1 B at 512 KiB, same throughput).
+    private static readonly PipeOptions SendOptions = Options(SendSegmentSize, PipeScheduler.Inline, pauseWriterThreshold: 512 * 1024);
     private static readonly PipeOptions DefaultReceiveOptions = Options(DefaultSegmentSize, PipeScheduler.ThreadPool);
 
     private readonly SocketConnection _connection;
@@ -52,11 +57,11 @@ internal sealed class SocketPipeConnection : IStreamConnection
         return default;
     }
 
-    // Let up to 1 MiB queue in either direction before pushing back on the writer. Segments come from a pool deep
-    // enough for that much (the shared pool is not: a busy connection allocated most of its segments).
-    private static PipeOptions Options(int segmentSize, PipeScheduler readerScheduler) => new(
-        pauseWriterThreshold: Math.Max(1024 * 1024, 4 * segmentSize),
-        resumeWriterThreshold: Math.Max(512 * 1024, 2 * segmentSize),
+    // Let up to 1 MiB (by default) queue before pushing back on the writer. Segments come from a pool deep enough for
+    // that much (the shared pool is not: a busy connection allocated most of its segments).
+    private static PipeOptions Options(int segmentSize, PipeScheduler readerScheduler, int pauseWriterThreshold = 1024 * 1024) => new(
+        pauseWriterThreshold: Math.Max(pauseWriterThreshold, 4 * segmentSize),
+        resumeWriterThreshold: Math.Max(pauseWriterThreshold, 4 * segmentSize) / 2,
         pool: PooledMemoryPool.Instance,
         readerScheduler: readerScheduler,
         minimumSegmentSize: segmentSize,

@@ -4,12 +4,14 @@ using System.Numerics;
 namespace MultiSocket.Internal;
 
 /// <summary>
-/// Where message content buffers come from. Small buffers use <see cref="ArrayPool{T}.Shared"/> (a thread-local fast
-/// path). Larger ones come in power-of-two sizes from 1 KiB to <see cref="MaxPooledLength"/>, one
-/// <see cref="ThreadCachingPool{T}"/> per size: content is rented on the sending thread and returned on another (the
-/// write loop, the consumer), and a pool shared array by array made the two threads meet on every message — the shared
-/// pool keeps too few arrays per size for a socket's queues, and a pool from <see cref="ArrayPool{T}.Create(int, int)"/>
-/// takes a spin lock per rent and per return, which on two cores with a preempted holder cost more than the copy.
+/// Where message content buffers (and transports' pipe segments) come from. Small buffers use
+/// <see cref="ArrayPool{T}.Shared"/> (a thread-local fast path). Larger ones come in power-of-two sizes from 1 KiB to
+/// <see cref="MaxPooledLength"/>. Up to 8 KiB, one <see cref="ThreadCachingPool{T}"/> per size: content is rented on
+/// the sending thread and returned on another (the write loop, the consumer), and a pool shared array by array made the
+/// two threads meet on every message — the shared pool keeps too few arrays per size for a socket's queues, and a pool
+/// from <see cref="ArrayPool{T}.Create(int, int)"/> takes a spin lock per rent and per return, which on two cores with
+/// a preempted holder cost more than the copy. From <see cref="SharedFrom"/> up, one <see cref="SharedArrayPool"/> per
+/// size: a rent is rare next to the copy, and a shared pool never strands arrays in idle threads' caches.
 /// </summary>
 internal static class BufferPool
 {
@@ -22,10 +24,15 @@ internal static class BufferPool
     // Content up to the default receive limit is pooled; larger content is allocated and left to the GC.
     public const int MaxPooledLength = 128 * 1024;
 
+    // Arrays of this length and up come from a pool shared by all threads: 16 KiB.
+    public const int SharedFrom = 16 * 1024;
+
     // Enough for several sockets' queues (64 messages each way by default) of in-flight content per size.
     private const int ArraysPerSize = 256;
 
     private static readonly ThreadCachingPool<byte[]>[] Sized = CreatePools();
+
+    private static readonly SharedArrayPool[] Large = CreateSharedPools();
 
     public static byte[] Rent(int length)
     {
@@ -40,7 +47,8 @@ internal static class BufferPool
         }
 
         // The smallest power of two that holds it.
-        return Sized[BitOperations.Log2((uint)length - 1) + 1 - MinShift].Rent();
+        int index = BitOperations.Log2((uint)length - 1) + 1 - MinShift;
+        return index < Sized.Length ? Sized[index].Rent() : Large[index - Sized.Length].Rent();
     }
 
     public static void Return(byte[] buffer)
@@ -52,7 +60,15 @@ internal static class BufferPool
         }
         else if (length <= MaxPooledLength && BitOperations.IsPow2(length))
         {
-            Sized[BitOperations.Log2((uint)length) - MinShift].Return(buffer);
+            int index = BitOperations.Log2((uint)length) - MinShift;
+            if (index < Sized.Length)
+            {
+                Sized[index].Return(buffer);
+            }
+            else
+            {
+                Large[index - Sized.Length].Return(buffer);
+            }
         }
 
         // Anything else was not pooled: the GC takes it.
@@ -60,7 +76,7 @@ internal static class BufferPool
 
     private static ThreadCachingPool<byte[]>[] CreatePools()
     {
-        int count = BitOperations.Log2(MaxPooledLength) - MinShift + 1;
+        int count = BitOperations.Log2(SharedFrom) - MinShift;
         var pools = new ThreadCachingPool<byte[]>[count];
         for (int i = 0; i < count; i++)
         {
@@ -70,6 +86,18 @@ internal static class BufferPool
             // circulation stay few, and warm in the caches).
             int batch = Math.Clamp((256 * 1024) / size, 2, ThreadCachingPool<byte[]>.DefaultBatchSize);
             pools[i] = new ThreadCachingPool<byte[]>(() => GC.AllocateUninitializedArray<byte>(size), ArraysPerSize / batch, batch);
+        }
+
+        return pools;
+    }
+
+    private static SharedArrayPool[] CreateSharedPools()
+    {
+        int count = BitOperations.Log2(MaxPooledLength) - BitOperations.Log2(SharedFrom) + 1;
+        var pools = new SharedArrayPool[count];
+        for (int i = 0; i < count; i++)
+        {
+            pools[i] = new SharedArrayPool(SharedFrom << i, ArraysPerSize);
         }
 
         return pools;

@@ -61,6 +61,32 @@ public class BufferPoolTests
     }
 
     [Test]
+    public void LargeBuffersAreSharedBetweenThreads()
+    {
+        // From 16 KiB up a buffer returned on one thread is rented on another (no per-thread cache keeps it).
+        byte[]? returned = null;
+        var thread = new Thread(() =>
+        {
+            returned = BufferPool.Rent(BufferPool.SharedFrom);
+            BufferPool.Return(returned);
+        });
+        thread.Start();
+        thread.Join();
+
+        var rented = new List<byte[]>();
+        bool found = false;
+        for (int i = 0; i < 300 && !found; i++)
+        {
+            var buffer = BufferPool.Rent(BufferPool.SharedFrom);
+            rented.Add(buffer);
+            found = ReferenceEquals(buffer, returned);
+        }
+
+        rented.ForEach(BufferPool.Return);
+        Assert.That(found, Is.True, "the other thread's buffer came back from the shared pool");
+    }
+
+    [Test]
     public void ArraysThePoolDidNotMakeAreLeftToTheGc()
     {
         // Odd sizes above the shared pool's range cannot be told apart from pooled ones by size: they are dropped.
