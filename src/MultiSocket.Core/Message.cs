@@ -17,7 +17,7 @@ namespace MultiSocket;
 /// </remarks>
 public sealed class Message : IDisposable
 {
-    private static readonly ThreadCachingPool<Message> Pool = new(() => new Message(), maxBatches: 32);
+    private static readonly ThreadCachingPool<Message> Pool = new(() => new Message(), maxBatches: 64);
 
     // Content buffers up to this size stay with the message object when it goes back to its pool.
     private const int KeptBufferLength = 512;

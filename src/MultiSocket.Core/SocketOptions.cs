@@ -12,8 +12,15 @@ public sealed record SocketOptions
     /// <summary>Default ttl of messages a socket originates.</summary>
     public const byte DefaultSendTtl = 16;
 
-    /// <summary>Default capacity of receive and send queues, in messages.</summary>
-    public const int DefaultQueueSize = 64;
+    /// <summary>Default capacity of a socket's receive queue, in messages.</summary>
+    public const int DefaultReceiveQueueSize = 64;
+
+    /// <summary>
+    /// Default capacity of each pipe's send queue, in messages. Larger than the receive queue: under load a pipe's write
+    /// loop encodes what is queued and sends it with one system call, so the send queue bounds that batch (pub/sub at 64
+    /// B to 4 subscribers over tcp: 1.14-1.34 M messages/s per subscriber with 64, 1.44-1.50 M with 256).
+    /// </summary>
+    public const int DefaultSendQueueSize = 256;
 
     /// <summary>Default largest content a pipe accepts: 128 KiB.</summary>
     public const uint DefaultMaxReceiveContentLength = 128 * 1024;
@@ -31,13 +38,13 @@ public sealed record SocketOptions
     /// Capacity of the socket's receive queue, shared by all pipes (default 64). In-process peers put their messages
     /// straight into it.
     /// </summary>
-    public int ReceiveQueueSize { get; init; } = DefaultQueueSize;
+    public int ReceiveQueueSize { get; init; } = DefaultReceiveQueueSize;
 
     /// <summary>
-    /// Capacity of each pipe's send queue (default 64). An in-process pipe hands messages straight to the peer socket's
+    /// Capacity of each pipe's send queue (default 256). An in-process pipe hands messages straight to the peer socket's
     /// receive queue; its send queue holds only what is sent before the peer's pipe exists or while that queue is full.
     /// </summary>
-    public int SendQueueSize { get; init; } = DefaultQueueSize;
+    public int SendQueueSize { get; init; } = DefaultSendQueueSize;
 
     /// <summary>Ttl given to messages this socket originates (default 16).</summary>
     public byte SendTtl { get; init; } = DefaultSendTtl;

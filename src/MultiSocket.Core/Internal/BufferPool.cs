@@ -27,8 +27,12 @@ internal static class BufferPool
     // Arrays of this length and up come from a pool shared by all threads: 16 KiB.
     public const int SharedFrom = 16 * 1024;
 
-    // Enough for several sockets' queues (64 messages each way by default) of in-flight content per size.
-    private const int ArraysPerSize = 256;
+    // Enough for several sockets' queues (256 messages per pipe to send, 64 per socket received, by default) of in-flight
+    // content per size. A pool keeps only what was once in circulation at the same time.
+    private const int ArraysPerSize = 1024;
+
+    // The large sizes keep up to this much each (512 arrays of 128 KiB; 1,024 of 64 KiB and below).
+    private const int LargeBytesPerSize = 64 * 1024 * 1024;
 
     private static readonly ThreadCachingPool<byte[]>[] Sized = CreatePools();
 
@@ -97,7 +101,8 @@ internal static class BufferPool
         var pools = new SharedArrayPool[count];
         for (int i = 0; i < count; i++)
         {
-            pools[i] = new SharedArrayPool(SharedFrom << i, ArraysPerSize);
+            int size = SharedFrom << i;
+            pools[i] = new SharedArrayPool(size, Math.Min(ArraysPerSize, LargeBytesPerSize / size));
         }
 
         return pools;

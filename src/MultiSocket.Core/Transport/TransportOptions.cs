@@ -35,5 +35,5 @@ public sealed record TransportOptions
     /// pipe exists (after that, messages go straight into the peer socket's receive queue). The socket sets it from
     /// <see cref="SocketOptions.SendQueueSize"/> for every dial and listen.
     /// </summary>
-    public int MessageQueueSize { get; init; } = SocketOptions.DefaultQueueSize;
+    public int MessageQueueSize { get; init; } = SocketOptions.DefaultSendQueueSize;
 }
