@@ -23,6 +23,7 @@ internal sealed class NetMQContender : Contender
         var payload = new byte[size];
 
         Fill(push, pull, payload, warmup);
+        Fill(push, pull, payload, warmup);
         await WarmUpAsync(() => Transfer(push, pull, payload, warmup));
         var allocation = AllocationWindow.Open();
         long start = Stopwatch.GetTimestamp();
