@@ -17,6 +17,8 @@ namespace MultiSocket;
 /// </remarks>
 public sealed class Message : IDisposable
 {
+    // Up to 2,048 messages kept between threads: four pipes' full send queues (256 each by default) and their peers'
+    // receive queues stay pooled.
     private static readonly ThreadCachingPool<Message> Pool = new(() => new Message(), maxBatches: 64);
 
     // Content buffers up to this size stay with the message object when it goes back to its pool.
