@@ -4,11 +4,13 @@ using System.Runtime;
 using MultiSocket.Bench;
 
 // Side-by-side benchmark: MultiSocket and NetMQ on identical workloads in one run, one table of figures and ratios.
-//   dotnet run -c Release --project bench/MultiSocket.Bench [-- --quick] [--only <text>] [--scale <factor>] [--warmup <seconds>]
+//   dotnet run -c Release --project bench/MultiSocket.Bench [-- --quick] [--only <text>] [--scale <factor>] [--warmup <seconds>] [--via core|protocols]
+//   --via: the MultiSocket side on the core Socket (default) or on the protocol sockets of MultiSocket.Protocols.
 double scale = 1;
 double? warmup = null;
 bool quick = false;
 string? only = null;
+IMultiSocketPatterns patterns = new CoreSocketPatterns();
 for (int i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -26,8 +28,23 @@ for (int i = 0; i < args.Length; i++)
         case "--only" when i + 1 < args.Length:
             only = args[++i];
             break;
+        case "--via" when i + 1 < args.Length:
+            switch (args[++i])
+            {
+                case "core":
+                    patterns = new CoreSocketPatterns();
+                    break;
+                case "protocols":
+                    patterns = new ProtocolSocketPatterns();
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown --via '{args[i]}' (core or protocols)");
+                    return 2;
+            }
+
+            break;
         case "-h" or "--help":
-            Console.WriteLine("usage: MultiSocket.Bench [--quick] [--scale <factor>] [--only <workload text>] [--warmup <seconds>]");
+            Console.WriteLine("usage: MultiSocket.Bench [--quick] [--scale <factor>] [--only <workload text>] [--warmup <seconds>] [--via core|protocols]");
             return 0;
         default:
             Console.Error.WriteLine($"unknown argument '{args[i]}' (try --help)");
@@ -37,11 +54,11 @@ for (int i = 0; i < args.Length; i++)
 
 // Each contender warms up on each workload for this long first (2 s; --quick 0.2 s unless --warmup is given).
 Contender.WarmUpTime = TimeSpan.FromSeconds(warmup ?? (quick ? 0.2 : 2));
-var contenders = new Contender[] { new MultiSocketContender(new CoreSocketPatterns()), new NetMQContender() };
+var contenders = new Contender[] { new MultiSocketContender(patterns), new NetMQContender() };
 var workloads = Workload.All(scale).Where(w => only is null || w.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
 Console.Error.WriteLine(
     $"MultiSocket vs NetMQ: {workloads.Count} workloads x {contenders.Length} libraries, scale {scale}, warm-up {Contender.WarmUpTime.TotalSeconds:0.#} s; {Environment.ProcessorCount} cores, " +
-    $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, MultiSocket via {new CoreSocketPatterns().Description}");
+    $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, MultiSocket via {patterns.Description}");
 
 var rows = new List<string[]>();
 var watchdog = TimeSpan.FromMinutes(2);
