@@ -92,12 +92,12 @@ internal sealed class ProtocolSocketPatterns : IMultiSocketPatterns
     }
 
     /// <summary>
-    /// SendAsync starts <see cref="RequestSocket.RequestAsync"/> and keeps its task; ReceiveAsync / TryReceive hand
+    /// SendAsync starts <see cref="RequestSocket.RequestAsync"/> and keeps its (pooled) ValueTask; ReceiveAsync / TryReceive hand
     /// out its reply (owned by the caller). One request in flight at a time, as the workload drives it.
     /// </summary>
     private sealed class RequestBench(RequestSocket socket) : ProtocolBench<RequestSocket>(socket)
     {
-        private Task<Message>? _reply;
+        private ValueTask<Message>? _reply;
 
         public override ValueTask SendAsync(ReadOnlyMemory<byte> content)
         {
@@ -116,7 +116,7 @@ internal sealed class ProtocolSocketPatterns : IMultiSocketPatterns
             if (_reply is { IsCompletedSuccessfully: true } reply)
             {
                 _reply = null;
-                message = reply.Result;
+                message = reply.Result;   // consumes the pooled ValueTask once
                 return true;
             }
 
@@ -130,8 +130,8 @@ internal sealed class ProtocolSocketPatterns : IMultiSocketPatterns
             _reply = null;
 
             // The request's own limit (RequestOptions.Timeout) already bounds it; a token only adds a wait, and only
-            // when it can fire (WaitAsync allocates; the workloads pass none).
-            return new ValueTask<Message>(cancellationToken.CanBeCanceled ? reply.WaitAsync(cancellationToken) : reply);
+            // when it can fire (AsTask and WaitAsync allocate; the workloads pass none).
+            return cancellationToken.CanBeCanceled ? new ValueTask<Message>(reply.AsTask().WaitAsync(cancellationToken)) : reply;
         }
     }
 

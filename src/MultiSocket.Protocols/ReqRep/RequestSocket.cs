@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace MultiSocket.Protocols;
 
 /// <summary>
@@ -56,11 +58,14 @@ public sealed class RequestSocket : ProtocolSocket
     /// <remarks>
     /// Waits for a peer when none is connected. With <see cref="RequestOptions.ResendInterval"/> set, the request is
     /// sent again each interval until a reply arrives. The content is copied: the caller may reuse its memory at once.
+    /// The returned <see cref="ValueTask{TResult}"/> is pooled (no allocation per request in steady state): await it
+    /// once, or call <see cref="ValueTask{TResult}.AsTask"/> to combine requests with <c>Task.WhenAll</c>.
     /// </remarks>
     /// <exception cref="TimeoutException">No reply arrived within <see cref="RequestOptions.Timeout"/>.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     /// <exception cref="ObjectDisposedException">The socket is disposed (also while waiting).</exception>
-    public async Task<Message> RequestAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<Message> RequestAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();

@@ -162,7 +162,7 @@ public class ReqRepTests
         }, ct);
 
         // Round robin over two pipes sends some of these to the silent replier first; only resends can answer them.
-        var replies = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => req.RequestAsync(Utf8($"who{i}"), ct)));
+        var replies = await Task.WhenAll(Enumerable.Range(0, 10).Select(i => req.RequestAsync(Utf8($"who{i}"), ct).AsTask()));
         Assert.That(replies.Select(r => r.ContentAsString()), Is.EqualTo(Enumerable.Range(0, 10).Select(i => $"re:who{i}")));
         Assert.That(Volatile.Read(ref ignored), Is.GreaterThan(0));
         foreach (var reply in replies)
