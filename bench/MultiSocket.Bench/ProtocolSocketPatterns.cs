@@ -11,9 +11,9 @@ namespace MultiSocket.Bench;
 /// (subscribed to everything). Default socket and request options.
 /// </summary>
 /// <remarks>
-/// None of the protocol sockets has a TryReceive: the adapters' <see cref="IBenchSocket.TryReceive"/> returns false
-/// (except the requester's, once its reply is in), and the workloads fall back to ReceiveAsync, which completes
-/// synchronously when a message is already queued. <see cref="IBenchSocket.PeerCount"/> is the underlying
+/// Pull and subscribe take arrived messages with TryReceive, as the core pattern does; the replier has no TryReceive
+/// (its adapter returns false and the workload falls back to ReceiveAsync, which completes synchronously when a
+/// request is already queued), and the requester's returns its reply once it is in. <see cref="IBenchSocket.PeerCount"/> is the underlying
 /// <see cref="ProtocolSocket.Socket"/>'s pipe count.
 /// </remarks>
 internal sealed class ProtocolSocketPatterns : IMultiSocketPatterns
@@ -78,6 +78,8 @@ internal sealed class ProtocolSocketPatterns : IMultiSocketPatterns
 
     private sealed class PullBench(PullSocket socket) : ProtocolBench<PullSocket>(socket)
     {
+        public override bool TryReceive([NotNullWhen(true)] out Message? message) => Socket.TryReceive(out message);
+
         public override ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken) => Socket.ReceiveAsync(cancellationToken);
     }
 
@@ -88,6 +90,8 @@ internal sealed class ProtocolSocketPatterns : IMultiSocketPatterns
 
     private sealed class SubscribeBench(SubscriberSocket socket) : ProtocolBench<SubscriberSocket>(socket)
     {
+        public override bool TryReceive([NotNullWhen(true)] out Message? message) => Socket.TryReceive(out message);
+
         public override ValueTask<Message> ReceiveAsync(CancellationToken cancellationToken) => Socket.ReceiveAsync(cancellationToken);
     }
 

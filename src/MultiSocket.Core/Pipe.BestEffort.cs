@@ -10,8 +10,27 @@ internal sealed partial class Pipe
     // Approximate under concurrent senders; it only decides how often a full queue is tried.
     private int _bestEffortSkips;
 
-    /// <summary>True when a best-effort send should drop for this pipe without trying its queue.</summary>
-    public bool SkipBestEffort()
+    /// <summary>
+    /// A best-effort send: queues the message if there is room, else drops it for this pipe (false; the caller keeps
+    /// its reference). After a full queue the next few drop without trying it.
+    /// </summary>
+    public bool TryEnqueueBestEffort(Message message)
+    {
+        if (SkipBestEffort())
+        {
+            return false;
+        }
+
+        if (TryEnqueue(message))
+        {
+            return true;
+        }
+
+        _bestEffortSkips = BestEffortSkips;
+        return false;
+    }
+
+    private bool SkipBestEffort()
     {
         if (_bestEffortSkips <= 0)
         {
@@ -21,7 +40,4 @@ internal sealed partial class Pipe
         _bestEffortSkips--;
         return true;
     }
-
-    /// <summary>A best-effort send found the queue full.</summary>
-    public void OnBestEffortFull() => _bestEffortSkips = BestEffortSkips;
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace MultiSocket.Protocols;
 
 /// <summary>
@@ -18,6 +20,15 @@ public abstract class ReceivingSocket : ProtocolSocket
     {
         ThrowIfDisposed();
         return Socket.ReceiveAsync(cancellationToken);
+    }
+
+    /// <summary>Takes a message that has already arrived, without waiting. The caller owns (and disposes) it.</summary>
+    /// <returns>False when none is waiting.</returns>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    public bool TryReceive([NotNullWhen(true)] out Message? message)
+    {
+        ThrowIfDisposed();
+        return Socket.TryReceive(out message);
     }
 
     /// <summary>The messages as a stream; ends when the socket is disposed. The caller disposes each message.</summary>

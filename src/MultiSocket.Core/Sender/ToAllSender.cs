@@ -42,13 +42,8 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
         int dropped = 0;
         foreach (var pipe in pipes)
         {
-            if (pipe.SkipBestEffort())
+            if (!pipe.TryEnqueueBestEffort(message))
             {
-                dropped++;
-            }
-            else if (!pipe.TryEnqueue(message))
-            {
-                pipe.OnBestEffortFull();
                 dropped++;
             }
         }

@@ -69,7 +69,11 @@ public sealed class PublisherSocket : ProtocolSocket
     /// full queue misses the message (counted in <see cref="Dropped"/>). With no matching subscriber the message goes
     /// nowhere.
     /// </summary>
-    /// <remarks>The content is copied once into a pooled buffer shared by all the pipes it goes to.</remarks>
+    /// <remarks>
+    /// The content is copied once into a pooled buffer shared by all the pipes it goes to. A subscriber whose queue was
+    /// found full misses the next few messages without its queue being tried (the queue's write loop drains it whole,
+    /// so the skipped tries would have found little room), as the core socket's best-effort send to all does.
+    /// </remarks>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     /// <exception cref="OperationCanceledException">The token is already cancelled.</exception>
     public ValueTask PublishAsync(ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
@@ -77,31 +81,49 @@ public sealed class PublisherSocket : ProtocolSocket
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         var span = content.Span;
+        var subscribers = _subscribers;
         Message? message = null;
-        foreach (var subscriber in _subscribers)
+        int sent = 0;
+        int dropped = 0;
+        foreach (var subscriber in subscribers)
         {
             if (!SubscriptionControl.Matches(subscriber.Prefixes, span))
             {
                 continue;
             }
 
-            message ??= Message.Create(span, SendType.ToAll, Socket.Options.SendTtl);
-            message.AddRef();
-            if (Socket.TrySendToPipe(subscriber.PipeId, message))
+            if (message is null)
+            {
+                // A reference for every subscriber, taken in one step; those not used are released in one step below
+                // (one per pipe moved the count's cache line to the write loops' core and back for every pipe).
+                message = Message.Create(span, SendType.ToAll, Socket.Options.SendTtl);
+                message.AddRefs(subscribers.Length);
+            }
+
+            if (subscriber.Pipe.TryEnqueueBestEffort(message))
             {
                 Interlocked.Increment(ref subscriber.Sent);
-                Interlocked.Increment(ref _sent);
+                sent++;
             }
             else
             {
-                message.Dispose();
                 Interlocked.Increment(ref subscriber.Dropped);
-                Interlocked.Increment(ref _dropped);
-                Socket.Statistics.OnDropped();
+                dropped++;
             }
         }
 
-        message?.Dispose();
+        if (message is not null)
+        {
+            // The caller's reference and the subscribers' that were not used.
+            message.Release(1 + subscribers.Length - sent);
+            Interlocked.Add(ref _sent, sent);
+            if (dropped > 0)
+            {
+                Interlocked.Add(ref _dropped, dropped);
+                Socket.Statistics.OnDropped(dropped);
+            }
+        }
+
         return default;
     }
 
@@ -148,12 +170,12 @@ public sealed class PublisherSocket : ProtocolSocket
             int at = Array.FindIndex(subscribers, s => s.PipeId == pipeId);
             if (at < 0)
             {
-                if (op != SubscriptionControl.Subscribe || !Socket.TryGetPipe(pipeId, out _))
+                if (op != SubscriptionControl.Subscribe || !Socket.TryGetPipe(pipeId, out var pipe))
                 {
                     return;
                 }
 
-                _subscribers = [.. subscribers, new Subscriber(pipeId) { Prefixes = [prefix.ToArray()] }];
+                _subscribers = [.. subscribers, new Subscriber(pipe) { Prefixes = [prefix.ToArray()] }];
                 return;
             }
 
@@ -175,13 +197,17 @@ public sealed class PublisherSocket : ProtocolSocket
         }
     }
 
-    private sealed class Subscriber(uint pipeId)
+    // Holds its pipe: publishing looks up no table. A pipe that closes leaves the list (OnPipeRemoved); a publish that
+    // still has it in its snapshot finds its queue closed and counts a drop.
+    private sealed class Subscriber(Pipe pipe)
     {
         public long Sent;
         public long Dropped;
         private volatile byte[][] _prefixes = [];
 
-        public uint PipeId { get; } = pipeId;
+        public Pipe Pipe { get; } = pipe;
+
+        public uint PipeId => Pipe.Id;
 
         public byte[][] Prefixes
         {

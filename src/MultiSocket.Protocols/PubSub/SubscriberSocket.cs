@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
@@ -87,6 +88,26 @@ public sealed class SubscriberSocket : ProtocolSocket
                 return message;
             }
         }
+    }
+
+    /// <summary>
+    /// Takes a matching message that has already arrived, without waiting (messages that match no subscription are
+    /// discarded on the way). The caller owns (and disposes) it.
+    /// </summary>
+    /// <returns>False when no matching message is waiting.</returns>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    public bool TryReceive([NotNullWhen(true)] out Message? message)
+    {
+        ThrowIfDisposed();
+        while (Socket.TryReceive(out message))
+        {
+            if (Accept(message))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

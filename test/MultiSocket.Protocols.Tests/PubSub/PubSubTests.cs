@@ -97,6 +97,46 @@ public class PubSubTests
     }
 
     [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
+    public async Task TryReceiveTakesArrivedMatchesAndDiscardsWhatNoLongerMatches(string transport, CancellationToken ct)
+    {
+        await using var pub = new PublisherSocket();
+        var sub = new SubscriberSocket();
+        var address = (await pub.ListenAsync(TestAddress.For(transport), ct)).BoundAddress;
+        await sub.DialAsync(address, ct);
+        Assert.That(sub.TryReceive(out var none), Is.False);
+        Assert.That(none, Is.Null);
+        sub.Subscribe("x");
+        sub.Subscribe("y");
+        await Wait.UntilAsync(() => pub.SubscriptionCount == 2, "two subscriptions");
+
+        // Queued by the publisher before the subscriber drops "x": x2 arrives, and only the local filter stops it.
+        await pub.PublishAsync(Utf8("x1"), ct);
+        await pub.PublishAsync(Utf8("x2"), ct);
+        await pub.PublishAsync(Utf8("y2"), ct);
+        Message? first = null;
+        await Wait.UntilAsync(() => sub.TryReceive(out first), "x1 arrives");
+        using (first)
+        {
+            Assert.That(first!.ContentAsString(), Is.EqualTo("x1"));
+        }
+
+        Assert.That(sub.Unsubscribe("x"), Is.True);
+        Message? second = null;
+        await Wait.UntilAsync(() => sub.TryReceive(out second), "y2 arrives");
+        using (second)
+        {
+            Assert.That(second!.ContentAsString(), Is.EqualTo("y2"));
+        }
+
+        Assert.That(sub.Filtered, Is.EqualTo(1), "x2 was discarded on the way to y2");
+        Assert.That(sub.Received, Is.EqualTo(3));
+        Assert.That(sub.TryReceive(out _), Is.False);
+
+        await sub.DisposeAsync();
+        Assert.That(() => sub.TryReceive(out _), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
     public async Task NoSubscriptionReceivesNothingAndTheEmptyPrefixReceivesEverything(string transport, CancellationToken ct)
     {
         await using var pub = new PublisherSocket();

@@ -96,6 +96,40 @@ public class PushPullTests
         await Wait.UntilAsync(() => Volatile.Read(ref received) > Total / 2, "the reading puller to take the bulk");
     }
 
+    [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
+    public async Task TryReceiveTakesWhatHasArrivedWithoutWaiting(string transport, CancellationToken ct)
+    {
+        await using var push = new PushSocket();
+        var pull = new PullSocket();
+        var address = (await pull.ListenAsync(TestAddress.For(transport), ct)).BoundAddress;
+        await push.DialAsync(address, ct);
+        Assert.That(pull.TryReceive(out var none), Is.False);
+        Assert.That(none, Is.Null);
+
+        await push.SendAsync(Encoding.UTF8.GetBytes("one"), ct);
+        await push.SendAsync(Encoding.UTF8.GetBytes("two"), ct);
+        var texts = new List<string>();
+        await Wait.UntilAsync(
+            () =>
+            {
+                while (pull.TryReceive(out var message))
+                {
+                    using (message)
+                    {
+                        texts.Add(message.ContentAsString());
+                    }
+                }
+
+                return texts.Count == 2;
+            },
+            "both messages arrive");
+        Assert.That(texts, Is.EqualTo(new[] { "one", "two" }));
+        Assert.That(pull.TryReceive(out _), Is.False);
+
+        await pull.DisposeAsync();
+        Assert.That(() => pull.TryReceive(out _), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
     [Test]
     public async Task PushDoesNotReceiveAndPullDoesNotSend()
     {
