@@ -95,6 +95,21 @@ public sealed partial class Socket : IAsyncDisposable
 
     internal Receiver Receiver { get; }
 
+    /// <summary>
+    /// Hands every arriving message to <paramref name="take"/> on the delivering thread before the receive queue (see
+    /// <see cref="AllReceiver.Intercept"/>); for protocols that route what arrives themselves.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The socket does not receive.</exception>
+    internal void InterceptArrivals(Func<Message, bool> take)
+    {
+        if (Receiver is not AllReceiver receiver)
+        {
+            throw new InvalidOperationException("The socket does not receive (NoReceive).");
+        }
+
+        receiver.Intercept(take);
+    }
+
     internal Pipe[] PipeList => _pipes;
 
     internal CancellationToken Closing => _closing.Token;

@@ -22,6 +22,7 @@ internal sealed class AllReceiver : Receiver
     private int _blockedCount;
     private int _waitingReaders;
     private volatile bool _completed;
+    private Func<Message, bool>? _interceptor;
 
     public AllReceiver(int capacity, object owner)
     {
@@ -30,11 +31,24 @@ internal sealed class AllReceiver : Receiver
         _queue = new MessageRing(capacity);
     }
 
+    /// <summary>
+    /// Gives every arriving message to <paramref name="take"/> first, on the delivering thread (a pipe's read loop, an
+    /// in-process sender); a message it takes (true) is its own and never reaches the queue. For protocols that route
+    /// arrivals themselves (replies to their requests): one thread hop less than a loop reading the queue. It must be
+    /// quick and must not block. Set before the socket connects.
+    /// </summary>
+    public void Intercept(Func<Message, bool> take) => _interceptor = take;
+
     public override ValueTask DeliverAsync(Message message, CancellationToken cancellationToken) =>
         TryDeliver(message) ? default : DeliverSlowAsync(message, cancellationToken);
 
     public override bool TryDeliver(Message message)
     {
+        if (_interceptor is { } take && take(message))
+        {
+            return true;
+        }
+
         if (_completed || !_queue.TryEnqueue(message))
         {
             return false;

@@ -30,7 +30,10 @@ public sealed class RequestSocket : ProtocolSocket
     {
         RequestOptions = requestOptions ?? RequestOptions.Default;
         RequestOptions.Validate();
-        StartLoop(ReceiveRepliesAsync);
+
+        // Replies go to their requests as they arrive, on the delivering thread: a loop reading the receive queue
+        // added a thread hop to every round trip.
+        Socket.InterceptArrivals(OnArrival);
     }
 
     /// <summary>The timeout and resend settings.</summary>
@@ -135,24 +138,16 @@ public sealed class RequestSocket : ProtocolSocket
     private static TimeoutException TimedOut(RequestOptions options) =>
         new($"No reply within {options.Timeout.TotalMilliseconds:0.###} ms.");
 
-    private async Task ReceiveRepliesAsync(CancellationToken stopping)
+    // Every message that arrives is a reply (or is discarded): the receive queue is never used.
+    private bool OnArrival(Message message)
     {
-        try
+        if (!IdHeader.TryStrip(message, out uint id) || !TryDeliver(id, message))
         {
-            await foreach (var message in Socket.ReceiveAllAsync(stopping).ConfigureAwait(false))
-            {
-                if (IdHeader.TryStrip(message, out uint id) && TryDeliver(id, message))
-                {
-                    continue;
-                }
+            message.Dispose();
+            Interlocked.Increment(ref _discarded);
+        }
 
-                message.Dispose();
-                Interlocked.Increment(ref _discarded);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        return true;
     }
 
     private bool TryDeliver(uint id, Message reply)
