@@ -23,7 +23,8 @@ public sealed class SurveyorSocket : ProtocolSocket
     public SurveyorSocket(SocketOptions? options = null)
         : base(RequireDuplex(options, "A surveyor socket both sends and receives"))
     {
-        StartLoop(ReceiveResponsesAsync);
+        // Responses go to their surveys as they arrive, on the delivering thread (no loop reading the receive queue).
+        Socket.InterceptArrivals(OnArrival);
     }
 
     /// <summary>Responses discarded: late (after their survey's deadline), for no running survey, or malformed.</summary>
@@ -104,23 +105,15 @@ public sealed class SurveyorSocket : ProtocolSocket
         }
     }
 
-    private async Task ReceiveResponsesAsync(CancellationToken stopping)
+    // Every message that arrives is a response (or is discarded): the receive queue is never used.
+    private bool OnArrival(Message message)
     {
-        try
+        if (!IdHeader.TryStrip(message, out uint id) || !_surveys.TryGetValue(id, out var survey) || !survey.Writer.TryWrite(message))
         {
-            await foreach (var message in Socket.ReceiveAllAsync(stopping).ConfigureAwait(false))
-            {
-                if (IdHeader.TryStrip(message, out uint id) && _surveys.TryGetValue(id, out var survey) && survey.Writer.TryWrite(message))
-                {
-                    continue;
-                }
+            message.Dispose();
+            Interlocked.Increment(ref _discarded);
+        }
 
-                message.Dispose();
-                Interlocked.Increment(ref _discarded);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        return true;
     }
 }
