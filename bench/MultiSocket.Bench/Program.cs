@@ -64,9 +64,12 @@ var rows = new List<string[]>();
 var watchdog = TimeSpan.FromMinutes(2);
 var total = Stopwatch.StartNew();
 int step = 0;
-// The machine check (ChannelHandoff) before and after every run: this VM's cross-core hand-off rate switches between
-// two levels every few seconds, and every library's figures move with it.
+// The machine checks before and after every run: this VM's cross-core hand-off cost switches between two levels every
+// few seconds to minutes, and every library's figures move with it. CoreToCore times one cache line bounced between
+// two spinning threads (the machine alone: ~60-70 ns or ~250-320 ns); ChannelHandoff is the BCL's Channel between two
+// tasks (the machine plus the runtime's thread hand-offs).
 int checkCount = quick ? 300_000 : 2_000_000;
+var coreCheck = TimeSpan.FromMilliseconds(quick ? 20 : 100);
 
 // Load the machine for a moment before the first row (the check's own hand-offs, for the warm-up time): started cold,
 // the first contender of the first row read checks of 2-7 M/s where the second, a minute later, read 11-18.
@@ -85,12 +88,14 @@ foreach (var workload in workloads)
         step++;
         Console.Error.Write($"[{step,2}/{workloads.Count * contenders.Length}] {workload.Name,-28} {contenders[c].Name,-12}");
         var clock = Stopwatch.StartNew();
+        double coreBefore = CoreToCore.HandOffNanoseconds(coreCheck);
         double before = await ChannelHandoff.RateAsync(checkCount);
         // A watchdog instead of tokens in the hot loops (a cancellable wait allocates, and would show in B/msg).
         figures[c] = await workload.Run(contenders[c]).WaitAsync(watchdog);
         double after = await ChannelHandoff.RateAsync(checkCount);
-        checks[c] = string.Create(CultureInfo.InvariantCulture, $"{before / 1e6:0}->{after / 1e6:0}");
-        Console.Error.WriteLine($" {figures[c].Summary,-40} check {checks[c],-7} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        double coreAfter = CoreToCore.HandOffNanoseconds(coreCheck);
+        checks[c] = string.Create(CultureInfo.InvariantCulture, $"{before / 1e6:0}->{after / 1e6:0} {coreBefore:0}->{coreAfter:0}ns");
+        Console.Error.WriteLine($" {figures[c].Summary,-40} check {checks[c],-15} ({clock.Elapsed.TotalSeconds:0.0} s)");
         GC.Collect();
         GC.WaitForPendingFinalizers();
     }
@@ -107,6 +112,6 @@ NetMQ.NetMQConfig.Cleanup(block: false);
 Console.Error.WriteLine($"done in {total.Elapsed.TotalSeconds:0} s");
 Console.WriteLine();
 Table.Print(
-    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg", "check M/s (MS | NetMQ)"],
+    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg", "check M/s, core ns (MS | NetMQ)"],
     rows);
 return 0;

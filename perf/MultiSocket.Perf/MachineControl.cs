@@ -7,7 +7,8 @@ namespace MultiSocket.Perf;
 /// <summary>
 /// Tells the machine's state apart from the library's: alternates segments of an inproc push/pull (one sending task,
 /// one receiving task) with segments of the same hand-off through <see cref="ChannelHandoff"/> (a bounded channel of 64, the BCL's
-/// own producer–consumer queue, no sockets), and prints the two rates side by side per round. On the 2-core VM the
+/// own producer–consumer queue, no sockets), and prints the two rates side by side per round, with the time one cache
+/// line takes to pass between two spinning threads (<see cref="CoreToCore"/>, the machine alone). On the 2-core VM the
 /// docs measure on, both drop to a lower level at the same rounds and come back together: the bench's "levels"
 /// are the machine's (how its two virtual CPUs share caches at the time), not a state a process settles in.
 /// </summary>
@@ -22,14 +23,15 @@ internal static class MachineControl
         await sender.DialAsync(address);
         var payload = new byte[size];
 
-        output.WriteLine($"round  multisocket [M msg/s]  channel<object> [M msg/s]   ({count:N0} messages of {size} B each)");
+        output.WriteLine($"round  multisocket [M msg/s]  channel<object> [M msg/s]  core-to-core [ns]   ({count:N0} messages of {size} B each)");
         for (int round = 1; round <= rounds; round++)
         {
             long start = Stopwatch.GetTimestamp();
             await Task.WhenAll(Task.Run(() => SendAsync(sender, payload, count)), Task.Run(() => ReceiveAsync(receiver, count)));
             double sockets = count / Stopwatch.GetElapsedTime(start).TotalSeconds;
             double channels = await ChannelHandoff.RateAsync(count);
-            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{round,5}  {sockets / 1e6,22:F1}  {channels / 1e6,25:F1}"));
+            double handOff = CoreToCore.HandOffNanoseconds(TimeSpan.FromMilliseconds(100));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{round,5}  {sockets / 1e6,22:F1}  {channels / 1e6,25:F1}  {handOff,17:F0}"));
         }
 
         return 0;

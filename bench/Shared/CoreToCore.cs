@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace MultiSocket.Bench;
+
+/// <summary>
+/// A machine check that involves no library, no queue and no wake-up: two spinning threads bounce one cache line
+/// between them, and the check reports how long one hand-off takes. On the 2-core VM the docs measure on this switches
+/// between ~60–70 ns and ~250–320 ns every few seconds to minutes (the host moves the two virtual CPUs between cores
+/// that share a cache and cores that do not), and everything that passes data between threads slows down with it.
+/// Linked into the bench (a check before and after every run) and the perf tools (<c>inproc_control</c>).
+/// </summary>
+internal static class CoreToCore
+{
+    /// <summary>
+    /// Bounces a cache line between this thread and a second one for <paramref name="duration"/>; returns the mean
+    /// one-way hand-off in nanoseconds, or NaN on a single CPU (the two would take turns on it, not hand off).
+    /// </summary>
+    public static double HandOffNanoseconds(TimeSpan duration)
+    {
+        if (Environment.ProcessorCount < 2)
+        {
+            return double.NaN;
+        }
+
+        var line = new Line();
+        var partner = new Thread(() => Answer(line)) { IsBackground = true, Name = "core-to-core check" };
+        partner.Start();
+        long handOffs = 0;
+        long ball = 0;
+        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long start = Stopwatch.GetTimestamp();
+        long now = start;
+        while (now < end)
+        {
+            // 256 round trips between looks at the clock: serve (odd), wait for the return (even).
+            for (int i = 0; i < 256; i++)
+            {
+                Volatile.Write(ref line.Ball, ++ball);
+                while (Volatile.Read(ref line.Ball) == ball)
+                {
+                }
+
+                ball++;
+            }
+
+            handOffs += 512;
+            now = Stopwatch.GetTimestamp();
+        }
+
+        Volatile.Write(ref line.Stop, 1);
+        Volatile.Write(ref line.Ball, ++ball);
+        partner.Join();
+        return (now - start) * 1e9 / Stopwatch.Frequency / handOffs;
+    }
+
+    private static void Answer(Line line)
+    {
+        while (Volatile.Read(ref line.Stop) == 0)
+        {
+            long ball = Volatile.Read(ref line.Ball);
+            if ((ball & 1) != 0 && Volatile.Read(ref line.Stop) == 0)
+            {
+                Volatile.Write(ref line.Ball, ball + 1);
+            }
+        }
+    }
+
+    // The ball alone on its cache line; the stop flag on another, read by the partner between serves.
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private sealed class Line
+    {
+        [FieldOffset(64)]
+        public long Ball;
+
+        [FieldOffset(128)]
+        public int Stop;
+    }
+}
