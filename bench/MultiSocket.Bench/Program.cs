@@ -67,7 +67,8 @@ int step = 0;
 // The machine checks before and after every run: this VM's cross-core hand-off cost switches between two levels every
 // few seconds to minutes, and every library's figures move with it. CoreToCore times one cache line bounced between
 // two spinning threads (the machine alone: ~60-70 ns or ~250-320 ns); ChannelHandoff is the BCL's Channel between two
-// tasks (the machine plus the runtime's thread hand-offs).
+// tasks (the machine plus the runtime's thread hand-offs). The "machine" column reads the state from the first:
+// upper, lower, or mixed when it changed during the run.
 int checkCount = quick ? 300_000 : 2_000_000;
 var coreCheck = TimeSpan.FromMilliseconds(quick ? 20 : 100);
 
@@ -83,6 +84,7 @@ foreach (var workload in workloads)
 {
     var figures = new Figures[contenders.Length];
     var checks = new string[contenders.Length];
+    var states = new string[contenders.Length];
     for (int c = 0; c < contenders.Length; c++)
     {
         step++;
@@ -95,7 +97,8 @@ foreach (var workload in workloads)
         double after = await ChannelHandoff.RateAsync(checkCount);
         double coreAfter = CoreToCore.HandOffNanoseconds(coreCheck);
         checks[c] = string.Create(CultureInfo.InvariantCulture, $"{before / 1e6:0}->{after / 1e6:0} {coreBefore:0}->{coreAfter:0}ns");
-        Console.Error.WriteLine($" {figures[c].Summary,-40} check {checks[c],-15} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        states[c] = CoreToCore.State(coreBefore, coreAfter);
+        Console.Error.WriteLine($" {figures[c].Summary,-40} check {checks[c],-20} {states[c],-5} ({clock.Elapsed.TotalSeconds:0.0} s)");
         GC.Collect();
         GC.WaitForPendingFinalizers();
     }
@@ -103,7 +106,7 @@ foreach (var workload in workloads)
     bool first = true;
     foreach (var row in workload.Rows(figures[0], figures[1]))
     {
-        rows.Add([.. row, first ? string.Join(" | ", checks) : ""]);
+        rows.Add([.. row, first ? string.Join(" | ", states) : "", first ? string.Join(" | ", checks) : ""]);
         first = false;
     }
 }
@@ -112,6 +115,6 @@ NetMQ.NetMQConfig.Cleanup(block: false);
 Console.Error.WriteLine($"done in {total.Elapsed.TotalSeconds:0} s");
 Console.WriteLine();
 Table.Print(
-    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg", "check M/s, core ns (MS | NetMQ)"],
+    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg", "machine (MS | NetMQ)", "check M/s, core ns (MS | NetMQ)"],
     rows);
 return 0;

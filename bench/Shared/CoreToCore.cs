@@ -54,6 +54,19 @@ internal static class CoreToCore
         return (now - start) * 1e9 / Stopwatch.Frequency / handOffs;
     }
 
+    /// <summary>
+    /// The machine's state around a run from the checks before and after it: "upper" when both hand-offs took under
+    /// <see cref="LowerStateNanoseconds"/>, "lower" when both took longer, "mixed" when it changed, "-" on one CPU.
+    /// </summary>
+    public static string State(double before, double after) =>
+        double.IsNaN(before) || double.IsNaN(after) ? "-"
+        : before < LowerStateNanoseconds && after < LowerStateNanoseconds ? "upper"
+        : before >= LowerStateNanoseconds && after >= LowerStateNanoseconds ? "lower"
+        : "mixed";
+
+    /// <summary>Hand-offs at least this slow (ns) are the lower state: measured ~45–70 ns upper, ~130–240 ns lower.</summary>
+    public const double LowerStateNanoseconds = 100;
+
     private static void Answer(Line line)
     {
         while (Volatile.Read(ref line.Stop) == 0)
