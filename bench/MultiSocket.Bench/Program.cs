@@ -66,7 +66,7 @@ var total = Stopwatch.StartNew();
 int step = 0;
 // The machine checks before and after every run: this VM's cross-core hand-off cost switches between two levels every
 // few seconds to minutes, and every library's figures move with it. CoreToCore times one cache line bounced between
-// two spinning threads (the machine alone: ~60-70 ns or ~250-320 ns); ChannelHandoff is the BCL's Channel between two
+// two spinning threads (the machine alone: ~45-70 ns or ~160-200 ns); ChannelHandoff is the BCL's Channel between two
 // tasks (the machine plus the runtime's thread hand-offs). The "machine" column reads the state from the first:
 // upper, lower, or mixed when it changed during the run.
 int checkCount = quick ? 300_000 : 2_000_000;

@@ -6,7 +6,7 @@ namespace MultiSocket.Bench;
 /// <summary>
 /// A machine check that involves no library, no queue and no wake-up: two spinning threads bounce one cache line
 /// between them, and the check reports how long one hand-off takes. On the 2-core VM the docs measure on this switches
-/// between ~60–70 ns and ~250–320 ns every few seconds to minutes (the host moves the two virtual CPUs between cores
+/// between ~45–70 ns and ~160–200 ns every few seconds to minutes (the host moves the two virtual CPUs between cores
 /// that share a cache and cores that do not), and everything that passes data between threads slows down with it.
 /// Linked into the bench (a check before and after every run) and the perf tools (<c>inproc_control</c>).
 /// </summary>
@@ -14,7 +14,8 @@ internal static class CoreToCore
 {
     /// <summary>
     /// Bounces a cache line between this thread and a second one for <paramref name="duration"/>; returns the mean
-    /// one-way hand-off in nanoseconds, or NaN on a single CPU (the two would take turns on it, not hand off).
+    /// one-way hand-off in nanoseconds, or NaN on a single CPU (the two would take turns on it, not hand off) or when
+    /// the second thread stops answering for a second.
     /// </summary>
     public static double HandOffNanoseconds(TimeSpan duration)
     {
@@ -28,17 +29,30 @@ internal static class CoreToCore
         partner.Start();
         long handOffs = 0;
         long ball = 0;
-        long end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         long start = Stopwatch.GetTimestamp();
+        long end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        long giveUp = end + Stopwatch.Frequency;
         long now = start;
-        while (now < end)
+        bool stalled = false;
+        while (now < end && !stalled)
         {
             // 256 round trips between looks at the clock: serve (odd), wait for the return (even).
-            for (int i = 0; i < 256; i++)
+            for (int i = 0; i < 256 && !stalled; i++)
             {
                 Volatile.Write(ref line.Ball, ++ball);
+                int spins = 0;
                 while (Volatile.Read(ref line.Ball) == ball)
                 {
+                    // A partner that never answers (it cannot get a CPU) ends the check instead of hanging it.
+                    if (++spins == 1 << 16)
+                    {
+                        spins = 0;
+                        stalled = Stopwatch.GetTimestamp() > giveUp;
+                        if (stalled)
+                        {
+                            break;
+                        }
+                    }
                 }
 
                 ball++;
@@ -51,7 +65,7 @@ internal static class CoreToCore
         Volatile.Write(ref line.Stop, 1);
         Volatile.Write(ref line.Ball, ++ball);
         partner.Join();
-        return (now - start) * 1e9 / Stopwatch.Frequency / handOffs;
+        return stalled ? double.NaN : (now - start) * 1e9 / Stopwatch.Frequency / handOffs;
     }
 
     /// <summary>
