@@ -7,7 +7,7 @@ using MultiSocket.Perf;
 //   local_lat  <bind-address>    <msg-size> <roundtrip-count> echoes
 //   remote_lat <connect-address> <msg-size> <roundtrip-count> sends, waits for the echo, prints average latency
 //   inproc_thr <msg-size> <msg-count> / inproc_lat <msg-size> <roundtrip-count>: both halves in this process
-//   inproc_control <msg-size> <msg-count> <rounds>: inproc push/pull and a BCL Channel, alternating (machine check)
+//   inproc_control <msg-size> <msg-count> <rounds>: inproc push/pull, a BCL Channel and the core-to-core hand-off time, per round (machine check)
 const string Usage = """
     usage: MultiSocket.Perf local_thr  <bind-address>    <msg-size> <msg-count>
            MultiSocket.Perf remote_thr <connect-address> <msg-size> <msg-count>
