@@ -124,6 +124,18 @@ public sealed class Message : IDisposable
     internal static Message Rent(int length)
     {
         var msg = Pool.Rent();
+
+        // The next rents' lines are most likely in another core's cache (a consumer there disposed them): start
+        // fetching them while this one is filled, the buffer of the next (whose object came on the last rent) and the
+        // object of the one after. A sender filling pooled messages waited on those lines one by one; measured on
+        // pub/sub, +5 % per subscriber when the cores share a cache and +22-25 % when they do not (round 9).
+        Pool.PeekNext(out var next, out var afterNext);
+        Prefetch.Object(afterNext);
+        if (next is not null)
+        {
+            Prefetch.Object(next._buffer);
+        }
+
         if (msg._bufferLength < length)
         {
             if (msg._bufferLength > 0)

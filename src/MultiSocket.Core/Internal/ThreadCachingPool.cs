@@ -60,6 +60,29 @@ internal sealed class ThreadCachingPool<T>
         return RentSlow();
     }
 
+    /// <summary>
+    /// The objects the next two <see cref="Rent"/>s on this thread will return, if this thread's cache holds them
+    /// (null otherwise); they stay in the cache. For prefetching what is about to be used.
+    /// </summary>
+    public void PeekNext(out T? next, out T? afterNext)
+    {
+        next = afterNext = null;
+        var caches = t_caches;
+        if (caches is not null && (uint)_slot < (uint)caches.Length && caches[_slot] is { } cache)
+        {
+            int count = cache.Count;
+            var items = cache.Items;
+            if ((uint)(count - 1) < (uint)items.Length)
+            {
+                next = items[count - 1];
+                if (count >= 2)
+                {
+                    afterNext = items[count - 2];
+                }
+            }
+        }
+    }
+
     public void Return(T item)
     {
         var caches = t_caches;

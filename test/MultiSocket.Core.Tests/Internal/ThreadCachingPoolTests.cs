@@ -103,6 +103,31 @@ public class ThreadCachingPoolTests
     }
 
     [Test]
+    public void PeekNextNamesTheNextTwoRentsAndLeavesThemCached()
+    {
+        var pool = NewPool<ItemF>(out var created, maxBatches: 8, batchSize: 4);
+        var (before, peeked, rented, last, empty) = OnThread(() =>
+        {
+            // Nothing cached on a thread that never rented.
+            pool.PeekNext(out var none, out var noneAfter);
+            var first = pool.Rent();                         // makes a batch of four, three left here
+            pool.PeekNext(out var next, out var afterNext);
+            var rentedTwo = RentMany(pool, 2);
+            pool.PeekNext(out var lastOne, out var noAfter);    // one left: no second
+            pool.Rent();
+            pool.PeekNext(out var gone, out _);
+            return ((none, noneAfter), (next, afterNext), rentedTwo, (lastOne, noAfter), gone);
+        });
+
+        Assert.That(before, Is.EqualTo(((ItemF?)null, (ItemF?)null)));
+        Assert.That(rented, Is.EqualTo(new[] { peeked.Item1, peeked.Item2 }), "the next two rents return what was peeked, in order");
+        Assert.That(last.Item1, Is.Not.Null);
+        Assert.That(last.Item2, Is.Null);
+        Assert.That(empty, Is.Null, "the cache is empty after four rents");
+        Assert.That(created.Value, Is.EqualTo(4), "peeking made nothing");
+    }
+
+    [Test]
     public void BatchSizeBelowOneIsRejected() =>
         Assert.That(() => new ThreadCachingPool<ItemE>(() => new ItemE(), 1, batchSize: 0), Throws.InstanceOf<ArgumentOutOfRangeException>());
 
@@ -150,6 +175,8 @@ public class ThreadCachingPoolTests
     private sealed class ItemD;
 
     private sealed class ItemE;
+
+    private sealed class ItemF;
 
     private sealed class Counter
     {
