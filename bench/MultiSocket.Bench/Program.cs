@@ -106,7 +106,7 @@ foreach (var workload in workloads)
     bool first = true;
     foreach (var row in workload.Rows(figures[0], figures[1]))
     {
-        rows.Add([.. row, first ? string.Join(" | ", states) : "", first ? string.Join(" | ", checks) : ""]);
+        rows.Add([.. row, first ? string.Join(" / ", states) : "", first ? string.Join(" / ", checks) : ""]);
         first = false;
     }
 }
@@ -115,6 +115,6 @@ NetMQ.NetMQConfig.Cleanup(block: false);
 Console.Error.WriteLine($"done in {total.Elapsed.TotalSeconds:0} s");
 Console.WriteLine();
 Table.Print(
-    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg", "machine (MS | NetMQ)", "check M/s, core ns (MS | NetMQ)"],
+    ["workload", "MultiSocket", "NetMQ", "ratio", "target", "met", "MultiSocket B/msg", "NetMQ B/msg", "machine (MS / NetMQ)", "check M/s, core ns (MS / NetMQ)"],
     rows);
 return 0;
