@@ -328,6 +328,28 @@ public class MessageTests
         second.Dispose();
     }
 
+    [Test]
+    public async Task ReferencesAddedInBulkWhileAnotherHolderReleasesAreAllCounted()
+    {
+        // AddRefs takes a shortcut when the caller holds the only reference; here a second holder releases at the
+        // same moment, so it sees one holder or two, and either way every hold must be counted.
+        for (int i = 0; i < 2_000; i++)
+        {
+            var message = Message.Create("abc"u8);
+            message.AddRef();
+            var other = Task.Run(message.Dispose);
+            message.AddRefs(2);
+            await other;
+
+            message.Release(1);
+            Assert.That(message.IsShared, Is.True, "two of three holds left");
+            message.Release(1);
+            Assert.That(message.IsShared, Is.False, "one hold left");
+            Assert.That(message.ContentAsString(), Is.EqualTo("abc"), "not returned while held");
+            message.Dispose();
+        }
+    }
+
     private static byte[] BufferOf(Message message) =>
         MemoryMarshal.TryGetArray(message.Content, out var segment) ? segment.Array! : throw new InvalidOperationException("not array-backed");
 }
