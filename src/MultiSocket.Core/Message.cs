@@ -242,7 +242,7 @@ public sealed class Message : IDisposable
     /// <summary>Adds an owner; each owner calls <see cref="Dispose"/> once.</summary>
     internal void AddRef() => Interlocked.Increment(ref _refCount);
 
-    /// <summary>Adds <paramref name="count"/> owners at once (one atomic operation for a send to many pipes).</summary>
+    /// <summary>Adds <paramref name="count"/> owners at once (at most one atomic operation for a send to many pipes).</summary>
     /// <remarks>
     /// While the caller holds the only reference, nobody else can change the count (another holder would make it two
     /// or more), so a plain store does: the queue that hands the message to another thread publishes it with release
