@@ -33,7 +33,9 @@ public sealed class SurveyorSocket : ProtocolSocket
     /// <summary>
     /// Sends <paramref name="content"/> to every connected respondent and yields their responses (content without
     /// the survey id; the caller disposes each) until <paramref name="deadline"/> has passed, then ends. The survey is
-    /// sent when the enumeration starts; the deadline counts from then. Stopping the enumeration early ends the survey.
+    /// sent when the enumeration starts; the deadline counts from then. Responses that arrived before the deadline are
+    /// yielded even when the caller takes them after it. Stopping the enumeration early, or disposing the socket, ends
+    /// the survey.
     /// </summary>
     /// <param name="content">The question.</param>
     /// <param name="deadline">How long to collect responses: positive, or <see cref="Timeout.InfiniteTimeSpan"/> to collect until cancelled.</param>
@@ -62,17 +64,21 @@ public sealed class SurveyorSocket : ProtocolSocket
         }
         while (!_surveys.TryAdd(id, responses));
 
-        using var end = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Stopping);
+        // The survey ends by completing its channel, at the deadline (a timer) or when the socket stops: the reader
+        // takes what has arrived and then sees the end. (A wait cancelled at the deadline threw and caught an
+        // exception per survey.) Only the caller's token ends it with OperationCanceledException.
+        using var stopping = Stopping.UnsafeRegister(static writer => ((ChannelWriter<Message>)writer!).TryComplete(), responses.Writer);
+        Timer? timer = null;
         try
         {
             var question = IdHeader.Create(id, content.Span, SendType.ToAll, Socket.Options.SendTtl);
             await Socket.SendMessageAsync(question, cancellationToken).ConfigureAwait(false);
             if (deadline != Timeout.InfiniteTimeSpan)
             {
-                end.CancelAfter(deadline);
+                timer = new Timer(static writer => ((ChannelWriter<Message>)writer!).TryComplete(), responses.Writer, deadline, Timeout.InfiniteTimeSpan);
             }
 
-            while (await WaitForResponseAsync(responses.Reader, end.Token, cancellationToken).ConfigureAwait(false))
+            while (await responses.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 while (responses.Reader.TryRead(out var response))
                 {
@@ -82,6 +88,7 @@ public sealed class SurveyorSocket : ProtocolSocket
         }
         finally
         {
+            timer?.Dispose();
             _surveys.TryRemove(new KeyValuePair<uint, Channel<Message>>(id, responses));
             responses.Writer.TryComplete();
             while (responses.Reader.TryRead(out var late))
@@ -89,19 +96,6 @@ public sealed class SurveyorSocket : ProtocolSocket
                 late.Dispose();
                 Interlocked.Increment(ref _discarded);
             }
-        }
-    }
-
-    /// <summary>False once the deadline passed (or the socket closed); throws when the caller cancelled.</summary>
-    private async ValueTask<bool> WaitForResponseAsync(ChannelReader<Message> reader, CancellationToken end, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await reader.WaitToReadAsync(end).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            return false;
         }
     }
 

@@ -172,4 +172,71 @@ public class SurveyTests
         Assert.That(count, Is.Zero);
         Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(90)));
     }
+
+    [Test]
+    public async Task ResponsesThatArrivedBeforeTheDeadlineAreYieldedWhenTakenAfterIt()
+    {
+        await using var surveyor = new SurveyorSocket();
+        var address = (await surveyor.ListenAsync(TestAddress.For("inproc"))).BoundAddress;
+        await using var a = new RespondentSocket();
+        await using var b = new RespondentSocket();
+        await a.DialAsync(address);
+        await b.DialAsync(address);
+        await Wait.UntilAsync(() => surveyor.Socket.PipeCount == 2, "respondents connected");
+
+        var deadline = TimeSpan.FromMilliseconds(300);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await using var survey = surveyor.SurveyAsync(Utf8("?"), deadline, Wait.Token()).GetAsyncEnumerator();
+        var first = survey.MoveNextAsync();                 // sends the question, then waits for a response
+        foreach (var (respondent, name) in new[] { (a, "a"), (b, "b") })
+        {
+            using var question = await respondent.ReceiveSurveyAsync(Wait.Token());
+            await question.RespondAsync(Utf8(name));       // in-process: in the survey's queue once this returns
+        }
+
+        Assume.That(clock.Elapsed, Is.LessThan(deadline), "both responses arrived before the deadline");
+        Assert.That(await first, Is.True);
+        var responses = new List<string> { survey.Current.ContentAsString() };
+        survey.Current.Dispose();
+
+        // The second response is taken only after the deadline has passed: it arrived in time, so it is yielded.
+        await Wait.UntilAsync(() => clock.Elapsed > deadline + TimeSpan.FromMilliseconds(100), "the deadline to pass");
+        while (await survey.MoveNextAsync())
+        {
+            responses.Add(survey.Current.ContentAsString());
+            survey.Current.Dispose();
+        }
+
+        Assert.That(responses, Is.EquivalentTo(new[] { "a", "b" }));
+        Assert.That(surveyor.Discarded, Is.Zero);
+    }
+
+    [Test]
+    public async Task DisposingTheSurveyorEndsARunningSurvey()
+    {
+        var surveyor = new SurveyorSocket();
+        var address = (await surveyor.ListenAsync(TestAddress.For("inproc"))).BoundAddress;
+        await using var respondent = new RespondentSocket();
+        await respondent.DialAsync(address);
+        await Wait.UntilAsync(() => surveyor.Socket.PipeCount == 1, "respondent connected");
+
+        var run = Task.Run(async () =>
+        {
+            int count = 0;
+            await foreach (var response in surveyor.SurveyAsync(Utf8("?"), Timeout.InfiniteTimeSpan, Wait.Token()))
+            {
+                response.Dispose();
+                count++;
+            }
+
+            return count;
+        });
+        using (var question = await respondent.ReceiveSurveyAsync(Wait.Token()))
+        {
+            // The survey is running (its question arrived); the surveyor goes away before anyone answers.
+        }
+
+        await surveyor.DisposeAsync();
+        Assert.That(await Wait.ForAsync(run, "the survey to end"), Is.Zero);
+    }
 }
