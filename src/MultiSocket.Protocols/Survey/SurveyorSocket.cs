@@ -67,7 +67,7 @@ public sealed class SurveyorSocket : ProtocolSocket
         // The survey ends by completing its channel, at the deadline (a timer) or when the socket stops: the reader
         // takes what has arrived and then sees the end. (A wait cancelled at the deadline threw and caught an
         // exception per survey.) Only the caller's token ends it with OperationCanceledException.
-        using var stopping = Stopping.UnsafeRegister(static writer => ((ChannelWriter<Message>)writer!).TryComplete(), responses.Writer);
+        using var stopping = Stopping.UnsafeRegister(EndSurvey, responses.Writer);
         Timer? timer = null;
         try
         {
@@ -75,7 +75,7 @@ public sealed class SurveyorSocket : ProtocolSocket
             await Socket.SendMessageAsync(question, cancellationToken).ConfigureAwait(false);
             if (deadline != Timeout.InfiniteTimeSpan)
             {
-                timer = new Timer(static writer => ((ChannelWriter<Message>)writer!).TryComplete(), responses.Writer, deadline, Timeout.InfiniteTimeSpan);
+                timer = new Timer(EndSurvey, responses.Writer, deadline, Timeout.InfiniteTimeSpan);
             }
 
             while (await responses.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
@@ -98,6 +98,9 @@ public sealed class SurveyorSocket : ProtocolSocket
             }
         }
     }
+
+    // The deadline's timer and the socket's stop: no more responses; the reader takes what arrived, then ends.
+    private static void EndSurvey(object? writer) => ((ChannelWriter<Message>)writer!).TryComplete();
 
     // Every message that arrives is a response (or is discarded): the receive queue is never used.
     private bool OnArrival(Message message)
