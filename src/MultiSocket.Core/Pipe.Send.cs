@@ -36,6 +36,20 @@ internal sealed partial class Pipe
         Span<byte> span = default;
         int used = 0;
         var result = Encoded.Drained;
+        if (_logReader is not null && !token.IsCancellationRequested)
+        {
+            unflushed += _logReader.CopyTo(output, FlushThreshold, out long dropped);
+            if (dropped > 0)
+            {
+                _socket.Statistics.OnDropped(dropped);
+            }
+
+            if (unflushed >= FlushThreshold)
+            {
+                return Encoded.Threshold;
+            }
+        }
+
         try
         {
             while (!token.IsCancellationRequested && queue.TryRead(out var message))

@@ -22,6 +22,7 @@ internal sealed partial class Pipe
     private readonly uint _maxContentLength;
     private readonly int _readBufferSize;
     private readonly bool _raw;
+    private readonly PublishLog.Reader? _logReader;
     private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
@@ -47,6 +48,10 @@ internal sealed partial class Pipe
         else if (connection is IStreamConnection)
         {
             _outbox = _queue = new SendQueue(socket.Options.SendQueueSize);
+            if (!_raw && socket.PublishLog is { } log)
+            {
+                _queue.LogReader = _logReader = log.AddReader(_queue);
+            }
         }
         else
         {
@@ -58,6 +63,9 @@ internal sealed partial class Pipe
 
     /// <summary>The pipe's id on its socket.</summary>
     public uint Id { get; }
+
+    /// <summary>True when the pipe copies the socket's best-effort sends to all from its publish log.</summary>
+    public bool ReadsLog => _logReader is not null;
 
     /// <summary>True for a raw (unframed) pipe.</summary>
     public bool IsRaw => _raw;
@@ -161,6 +169,11 @@ internal sealed partial class Pipe
             {
                 left.Dispose();
             }
+        }
+
+        if (_logReader is not null)
+        {
+            _socket.PublishLog!.RemoveReader(_logReader);
         }
 
         _abort.Dispose();

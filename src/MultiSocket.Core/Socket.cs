@@ -62,8 +62,15 @@ public sealed partial class Socket : IAsyncDisposable
             _toOne = new ToOneSender(this);
             _toAll = new ToAllSender(this);
             _toDestination = new ToDestinationSender(this);
+            if (options.BestEffort)
+            {
+                PublishLog = new PublishLog();
+            }
         }
     }
+
+    /// <summary>A best-effort socket's log of frames sent to all, which its stream pipes copy from.</summary>
+    internal PublishLog? PublishLog { get; }
 
     /// <summary>Raised when a pipe (a peer connection) joins the socket.</summary>
     /// <remarks>

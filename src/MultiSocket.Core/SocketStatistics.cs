@@ -30,7 +30,7 @@ public sealed class SocketStatistics
 
     internal void OnDropped() => Interlocked.Increment(ref _dropped);
 
-    internal void OnDropped(int count) => Interlocked.Add(ref _dropped, count);
+    internal void OnDropped(long count) => Interlocked.Add(ref _dropped, count);
 
     internal void OnUnroutable() => Interlocked.Increment(ref _unroutable);
 

@@ -46,7 +46,15 @@ internal sealed class SendQueue : IOutbox
         return true;
     }
 
-    /// <summary>A message was published: wake the reader if it waits.</summary>
+    /// <summary>The publish log this queue's reader also copies from, if any.</summary>
+    public PublishLog.Reader? LogReader { get; set; }
+
+    private bool LogHasData => LogReader is { } log && log.HasData;
+
+    /// <summary>Something was published for the reader (a message or a log frame): wake it if it waits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void WakeReader() => OnWritten();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void OnWritten()
     {
@@ -160,7 +168,7 @@ internal sealed class SendQueue : IOutbox
     /// <summary>The reader: waits until the queue may hold a message; false once it has completed and is empty.</summary>
     public ValueTask<bool> WaitToReadAsync()
     {
-        if (_ring.Count > 0)
+        if (_ring.Count > 0 || LogHasData)
         {
             return new ValueTask<bool>(true);
         }
@@ -172,12 +180,12 @@ internal sealed class SendQueue : IOutbox
 
         _readerWaiter.Arm(CancellationToken.None);
         Interlocked.Exchange(ref _readerWaiting, 1);   // a full fence before the last look
-        if (_ring.Count > 0 || _completed)
+        if (_ring.Count > 0 || _completed || LogHasData)
         {
             if (Interlocked.Exchange(ref _readerWaiting, 0) != 0)
             {
                 // Nobody took the signal: nothing will set the waiter, so do not wait on it.
-                return new ValueTask<bool>(_ring.Count > 0 || !_completed);
+                return new ValueTask<bool>(_ring.Count > 0 || !_completed || LogHasData);
             }
 
             // A sender took it and is setting the waiter: wait for that (it is on its way).

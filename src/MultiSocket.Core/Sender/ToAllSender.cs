@@ -38,6 +38,12 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
     /// </summary>
     private void SendBestEffort(Message message, Pipe[] pipes)
     {
+        if (Socket.PublishLog is { HasReaders: true } log && log.TryAppend(message))
+        {
+            SendBestEffortUnlogged(message, pipes);
+            return;
+        }
+
         message.AddRefs(pipes.Length);
         int dropped = 0;
         foreach (var pipe in pipes)
@@ -55,6 +61,33 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
 
         // The caller's reference and those of the pipes that dropped it.
         message.Release(1 + dropped);
+    }
+
+    // The log took the message for the pipes that read it: queue it for the others (in-process and raw pipes).
+    private void SendBestEffortUnlogged(Message message, Pipe[] pipes)
+    {
+        int dropped = 0;
+        foreach (var pipe in pipes)
+        {
+            if (pipe.ReadsLog)
+            {
+                continue;
+            }
+
+            message.AddRef();
+            if (!pipe.TryEnqueueBestEffort(message))
+            {
+                message.Dispose();
+                dropped++;
+            }
+        }
+
+        if (dropped > 0)
+        {
+            Socket.Statistics.OnDropped(dropped);
+        }
+
+        message.Dispose();
     }
 
     private async ValueTask SendSlowAsync(Message message, Pipe[] pipes, int from, CancellationToken cancellationToken)
