@@ -31,6 +31,12 @@ public sealed class Message : IDisposable
     private int _bufferLength;
     private int _length;
     private int _refCount;
+
+    /// <summary>
+    /// Where the socket's publish log ended when this message was queued to a pipe that also reads the log: the pipe
+    /// writes the log's frames up to here first (<see cref="Internal.PublishLog.Mark"/>).
+    /// </summary>
+    internal long LogMark;
     private MessagePath _source;
     private MessagePath _destination;
 

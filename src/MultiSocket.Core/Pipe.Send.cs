@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using MultiSocket.Internal;
 
 namespace MultiSocket;
 
@@ -36,24 +37,22 @@ internal sealed partial class Pipe
         Span<byte> span = default;
         int used = 0;
         var result = Encoded.Drained;
-        if (_logReader is not null && !token.IsCancellationRequested)
-        {
-            unflushed += _logReader.CopyTo(output, FlushThreshold, out long dropped);
-            if (dropped > 0)
-            {
-                _socket.Statistics.OnDropped(dropped);
-            }
-
-            if (unflushed >= FlushThreshold)
-            {
-                return Encoded.Threshold;
-            }
-        }
-
+        var log = _logReader;
         try
         {
-            while (!token.IsCancellationRequested && queue.TryRead(out var message))
+            while (!token.IsCancellationRequested)
             {
+                if (log is not null && CopyLog(log, output, queue, ref span, ref used, ref unflushed))
+                {
+                    result = Encoded.Threshold;
+                    break;
+                }
+
+                if (!queue.TryRead(out var message))
+                {
+                    break;
+                }
+
                 try
                 {
                     if (raw)
@@ -111,6 +110,28 @@ internal sealed partial class Pipe
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Copies the frames logged before the next queued message (all of them when none is queued) into the output, after
+    /// the frames packed so far; true when enough now waits to be flushed.
+    /// </summary>
+    private bool CopyLog(PublishLog.Reader log, PipeWriter output, SendQueue queue, ref Span<byte> span, ref int used, ref long unflushed)
+    {
+        long until = queue.TryPeek(out var next) ? next.LogMark : long.MaxValue;
+        if (log.Position >= until)
+        {
+            return false;
+        }
+
+        Commit(output, ref span, ref used, ref unflushed);
+        unflushed += log.CopyTo(output, FlushThreshold, until, out long dropped);
+        if (dropped > 0)
+        {
+            _socket.Statistics.OnDropped(dropped);
+        }
+
+        return unflushed >= FlushThreshold;
     }
 
     private static void Commit(PipeWriter output, ref Span<byte> span, ref int used, ref long unflushed)

@@ -48,7 +48,7 @@ internal sealed partial class Pipe
         else if (connection is IStreamConnection)
         {
             _outbox = _queue = new SendQueue(socket.Options.SendQueueSize);
-            if (!_raw && socket.PublishLog is { } log)
+            if (!_raw && socket.PublishLogForPipe() is { } log)
             {
                 _queue.LogReader = _logReader = log.AddReader(_queue);
             }
@@ -88,18 +88,40 @@ internal sealed partial class Pipe
     /// no queue of its own: the message goes straight into the peer socket's receive queue.
     /// </summary>
     /// <remarks>On failure the caller still owns the message, unchanged.</remarks>
-    public bool TryEnqueue(Message message) => _outbox.TryWrite(message);
+    public bool TryEnqueue(Message message)
+    {
+        MarkLog(message);
+        return _outbox.TryWrite(message);
+    }
 
     /// <summary>Queues a message, waiting for room.</summary>
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
-    public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken) =>
-        _outbox.WriteAsync(message, cancellationToken);
+    public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken)
+    {
+        MarkLog(message);
+        return _outbox.WriteAsync(message, cancellationToken);
+    }
+
+    // A message queued to a pipe that reads the publish log goes out after the frames logged before it.
+    private void MarkLog(Message message)
+    {
+        if (_logReader is not null)
+        {
+            message.LogMark = _socket.PublishLog!.Mark();
+        }
+    }
 
     public void Start() => _ = RunAsync();
 
     /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
     public void CompleteSending()
     {
+        if (_logReader is not null)
+        {
+            // Before the queue completes: the write loop then ends once it has copied what was logged until now.
+            _socket.PublishLog!.RemoveReader(_logReader);
+        }
+
         _outbox.CompleteWriting();
     }
 
@@ -169,11 +191,6 @@ internal sealed partial class Pipe
             {
                 left.Dispose();
             }
-        }
-
-        if (_logReader is not null)
-        {
-            _socket.PublishLog!.RemoveReader(_logReader);
         }
 
         _abort.Dispose();

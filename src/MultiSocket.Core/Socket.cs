@@ -31,6 +31,7 @@ public sealed partial class Socket : IAsyncDisposable
     // Senders waiting for room in any pipe, also woken when a pipe joins or the socket closes (under _gate).
     private readonly Queue<WaiterEntry> _pipeWaiters = new();
     private volatile Pipe[] _pipes = [];
+    private volatile PublishLog? _publishLog;
     private TaskCompletionSource _pipeAdded = NewSignal();
     private TaskCompletionSource _pipeRemoved = NewSignal();
     private uint _lastPipeId;
@@ -62,15 +63,26 @@ public sealed partial class Socket : IAsyncDisposable
             _toOne = new ToOneSender(this);
             _toAll = new ToAllSender(this);
             _toDestination = new ToDestinationSender(this);
-            if (options.BestEffort)
-            {
-                PublishLog = new PublishLog();
-            }
         }
     }
 
-    /// <summary>A best-effort socket's log of frames sent to all, which its stream pipes copy from.</summary>
-    internal PublishLog? PublishLog { get; }
+    /// <summary>
+    /// A best-effort socket's log of the frames it sends to all, which its framed byte-stream pipes copy from; made with
+    /// the first such pipe.
+    /// </summary>
+    internal PublishLog? PublishLog => _publishLog;
+
+    /// <summary>The publish log for a new framed byte-stream pipe; null when the socket does not keep one.</summary>
+    /// <remarks>Called under the socket's gate, where pipes are made.</remarks>
+    internal PublishLog? PublishLogForPipe()
+    {
+        if (!Options.BestEffort || Options.NoSend)
+        {
+            return null;
+        }
+
+        return _publishLog ??= new PublishLog(Options.SendQueueSize);
+    }
 
     /// <summary>Raised when a pipe (a peer connection) joins the socket.</summary>
     /// <remarks>

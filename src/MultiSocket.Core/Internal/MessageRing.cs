@@ -133,6 +133,21 @@ internal sealed class MessageRing
         return true;
     }
 
+    /// <summary>The message <see cref="TryDequeueSingleConsumer"/> would take next, left in the ring.</summary>
+    public bool TryPeekSingleConsumer([NotNullWhen(true)] out Message? message)
+    {
+        long position = _positions.Head;
+        ref var slot = ref _slots[Index(position)];
+        if (Volatile.Read(ref slot.Sequence) != position + 1)
+        {
+            message = null;
+            return false;
+        }
+
+        message = slot.Item!;
+        return true;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int Index(long position) => (int)position & _mask;
 

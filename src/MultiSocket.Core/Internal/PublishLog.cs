@@ -3,45 +3,71 @@ using System.Buffers;
 namespace MultiSocket.Internal;
 
 /// <summary>
-/// A best-effort publisher's frames, encoded once and read by every stream pipe of the socket: a ring of chunks that
-/// the publisher fills with whole frames and each pipe's write loop copies from at its own position. A pipe that falls
-/// a whole ring behind loses what it skipped (counted as dropped), as a full queue would drop it.
+/// A best-effort socket's sends to all, encoded once and read by every framed byte-stream pipe of the socket: a ring of
+/// chunks that senders fill with whole frames, and that each pipe's write loop copies from at its own position. A pipe
+/// that falls a ring behind skips to a chunk still intact and counts the frames it lost as dropped, as a full queue
+/// would have dropped them.
 /// </summary>
+/// <remarks>
+/// Queued through per-pipe rings instead, every message sent to all cost each pipe a compare-exchange, a reference
+/// released on the sender's cache line and a frame encoded from the sender's message, all crossing between the cores;
+/// through the log a frame is encoded once, the message never leaves the sender, and a write loop copies a run of frames
+/// with one memory copy. A reader checks after copying that its chunk was not reused meanwhile (a sequence lock), so
+/// the sender never waits for readers and never reads their positions.
+/// </remarks>
 internal sealed class PublishLog
 {
+    /// <summary>Frames larger than this are not logged: the socket queues them per pipe, in order (see <see cref="Mark"/>).</summary>
     public const int ChunkSize = 32 * 1024;
+
     private const int ChunkCount = 8;
 
-    // Committed: bytes (bits 0-19), frames (20-39), sealed (40), generation (41-62).
-    private const int FramesShift = 20;
-    private const long FieldMask = (1L << 20) - 1;
+    // A chunk's state in one word, so that a reader sees its length, frame count and generation together:
+    // bytes (bits 0-19), frames (20-39), sealed (40), generation (41-62, the chunk's sequence number's low bits).
+    private const int FieldBits = 20;
+    private const long FieldMask = (1L << FieldBits) - 1;
     private const long SealedBit = 1L << 40;
     private const int GenerationShift = 41;
     private const long GenerationMask = (1L << 22) - 1;
 
     private readonly Chunk[] _chunks = new Chunk[ChunkCount];
+    private readonly int _framesPerChunk;
     private readonly Lock _gate = new();
     private volatile Reader[] _readers = [];
 
-    // Publisher only (under the gate), but read by readers catching up.
+    // Written under the gate; readers read the sequence to tell a chunk not yet started from one reused.
     private long _sequence;
     private int _used;
     private int _frames;
     private long _nextFrame;
 
-    public PublishLog()
+    /// <summary>A log that keeps about <paramref name="queueSize"/> to twice that many of the newest frames for a reader.</summary>
+    public PublishLog(int queueSize)
     {
+        // A reader that is overtaken resumes half a ring behind the sender, so half a ring holds about a queue.
+        _framesPerChunk = Math.Max(1, queueSize / (ChunkCount / 2));
         for (int i = 0; i < _chunks.Length; i++)
         {
             _chunks[i] = new Chunk();
         }
-
-        _chunks[0].Committed = Pack(0, 0, 0, false);
     }
 
     public bool HasReaders => _readers.Length != 0;
 
-    /// <summary>Appends one frame for every reader; false when it does not fit a chunk (the caller sends it otherwise).</summary>
+    /// <summary>
+    /// The log's end as a position (<see cref="Reader.Position"/>): frames appended before it come before a message
+    /// queued with this mark, frames appended after it come after.
+    /// </summary>
+    public long Mark()
+    {
+        lock (_gate)
+        {
+            return Position(_sequence, _used);
+        }
+    }
+
+    /// <summary>Appends <paramref name="message"/> as one frame for every reader; false when its frame is larger than a chunk.</summary>
+    /// <exception cref="ArgumentException">A path is longer than 255 ids.</exception>
     public bool TryAppend(Message message)
     {
         int size = FrameEncoder.GetFrameSize(message);
@@ -53,29 +79,19 @@ internal sealed class PublishLog
         lock (_gate)
         {
             var chunk = _chunks[_sequence & (ChunkCount - 1)];
-            if (ChunkSize - _used < size)
+            if (ChunkSize - _used < size || _frames == _framesPerChunk)
             {
-                // Seal this chunk and start the next (the oldest in the ring, overwritten).
-                Volatile.Write(ref chunk.Committed, Pack(_sequence, _used, _frames, true));
-                Volatile.Write(ref _sequence, _sequence + 1);
-                _used = 0;
-                _frames = 0;
-                chunk = _chunks[_sequence & (ChunkCount - 1)];
-                chunk.FirstFrame = _nextFrame;
-
-                // A full fence: readers that see the new generation see FirstFrame, and no frame of it is written
-                // before a reader of the old one can see it changed.
-                Interlocked.Exchange(ref chunk.Committed, Pack(_sequence, 0, 0, false));
+                chunk = StartChunk(chunk);
             }
 
-            FrameEncoder.WriteTo(chunk.Buffer.AsSpan(_used), message, size);
+            FrameEncoder.WriteTo(chunk.Buffer.AsSpan(_used, size), message, size);
             _used += size;
             _frames++;
             _nextFrame++;
 
-            // A full fence between publishing and looking for waiting readers (paired with the reader's before its
-            // last look).
-            Interlocked.Exchange(ref chunk.Committed, Pack(_sequence, _used, _frames, false));
+            // The exchange is a full fence between publishing the frame and looking for waiting readers below, paired
+            // with the one a write loop makes before its last look at the log (SendQueue.WaitToReadAsync).
+            Interlocked.Exchange(ref chunk.State, State(_sequence, _used, _frames, sealedChunk: false));
         }
 
         foreach (var reader in _readers)
@@ -86,6 +102,26 @@ internal sealed class PublishLog
         return true;
     }
 
+    // Seals the current chunk and starts the next, which is the oldest in the ring: its frames are gone for any reader
+    // that had not copied them.
+    private Chunk StartChunk(Chunk current)
+    {
+        Volatile.Write(ref current.State, State(_sequence, _used, _frames, sealedChunk: true));
+        long sequence = _sequence + 1;
+        var next = _chunks[sequence & (ChunkCount - 1)];
+        next.FirstFrame = _nextFrame;
+
+        // A full fence before the first frame of the new generation is written: a reader still copying the old one
+        // then sees its generation changed when it checks after the copy. FirstFrame is written before the state that
+        // tells a reader the chunk is this generation's.
+        Interlocked.Exchange(ref next.State, State(sequence, 0, 0, sealedChunk: false));
+        Volatile.Write(ref _sequence, sequence);
+        _used = 0;
+        _frames = 0;
+        return next;
+    }
+
+    /// <summary>A reader starting at the log's end, for one pipe; <see cref="SendQueue.WakeReader"/> tells it of new frames.</summary>
     public Reader AddReader(SendQueue queue)
     {
         lock (_gate)
@@ -96,35 +132,48 @@ internal sealed class PublishLog
         }
     }
 
+    /// <summary>
+    /// Stops waking <paramref name="reader"/>: what it copies from now on ends at the log's present end (at the first
+    /// call; later ones change nothing).
+    /// </summary>
     public void RemoveReader(Reader reader)
     {
         lock (_gate)
         {
-            _readers = Array.FindAll(_readers, r => r != reader);
+            if (reader.EndAt(Position(_sequence, _used)))
+            {
+                _readers = Array.FindAll(_readers, r => r != reader);
+            }
         }
     }
 
-    private static long Pack(long sequence, int bytes, int frames, bool sealedChunk) =>
-        ((sequence & GenerationMask) << GenerationShift) | (sealedChunk ? SealedBit : 0) | ((long)frames << FramesShift) | (uint)bytes;
+    private static long Position(long sequence, int offset) => (sequence << FieldBits) | (uint)offset;
 
-    private static bool SameGeneration(long committed, long sequence) =>
-        ((committed >> GenerationShift) & GenerationMask) == (sequence & GenerationMask);
+    private static long State(long sequence, int bytes, int frames, bool sealedChunk) =>
+        ((sequence & GenerationMask) << GenerationShift) | (sealedChunk ? SealedBit : 0) | ((long)frames << FieldBits) | (uint)bytes;
+
+    private static bool IsGeneration(long state, long sequence) =>
+        ((state >> GenerationShift) & GenerationMask) == (sequence & GenerationMask);
 
     private sealed class Chunk
     {
         public readonly byte[] Buffer = new byte[ChunkSize];
-        public long Committed;
+        public long State;
         public long FirstFrame;
     }
 
-    /// <summary>One pipe's position in the log. One thread at a time reads (the pipe's write loop).</summary>
+    /// <summary>One pipe's position in the log. Only the pipe's write loop reads with it (one thread at a time).</summary>
     public sealed class Reader
     {
+        [ThreadStatic]
+        private static byte[]? t_staging;
+
         private readonly PublishLog _log;
         private readonly SendQueue _queue;
         private long _sequence;
         private int _offset;
         private long _nextFrame;
+        private long _end = long.MaxValue;
 
         internal Reader(PublishLog log, SendQueue queue, long sequence, int offset, long nextFrame)
         {
@@ -135,61 +184,87 @@ internal sealed class PublishLog
             _nextFrame = nextFrame;
         }
 
-        /// <summary>True when frames wait to be copied.</summary>
+        /// <summary>Where the reader is: comparable with <see cref="Mark"/>.</summary>
+        public long Position => Position(_sequence, _offset);
+
+        /// <summary>True when frames wait to be copied (or the reader was overtaken and must skip ahead).</summary>
         public bool HasData
         {
             get
             {
-                long committed = Volatile.Read(ref _log._chunks[_sequence & (ChunkCount - 1)].Committed);
-                return !SameGeneration(committed, _sequence) ? Volatile.Read(ref _log._sequence) > _sequence : (committed & FieldMask) > _offset || (committed & SealedBit) != 0;
+                if (Position >= Volatile.Read(ref _end))
+                {
+                    return false;
+                }
+
+                long state = Volatile.Read(ref _log._chunks[_sequence & (ChunkCount - 1)].State);
+                return IsGeneration(state, _sequence)
+                    ? (state & FieldMask) > _offset || (state & SealedBit) != 0
+                    : Volatile.Read(ref _log._sequence) > _sequence;
             }
         }
 
         internal void Wake() => _queue.WakeReader();
 
-        /// <summary>Copies what the log holds past this reader into <paramref name="output"/>, up to about <paramref name="limit"/> bytes; returns the bytes copied and the frames skipped.</summary>
-        public int CopyTo(IBufferWriter<byte> output, int limit, out long dropped)
+        // Under the log's gate.
+        internal bool EndAt(long position)
+        {
+            if (_end != long.MaxValue)
+            {
+                return false;
+            }
+
+            Volatile.Write(ref _end, position);
+            return true;
+        }
+
+        /// <summary>
+        /// Copies the frames between this reader and <paramref name="until"/> (a <see cref="Mark"/>, or the log's end) into
+        /// <paramref name="output"/>, stopping once about <paramref name="limit"/> bytes are copied. Returns the bytes
+        /// copied; <paramref name="dropped"/> counts the frames skipped because the log overtook this reader.
+        /// </summary>
+        public int CopyTo(IBufferWriter<byte> output, int limit, long until, out long dropped)
         {
             dropped = 0;
             int copied = 0;
+            until = Math.Min(until, Volatile.Read(ref _end));
             var chunks = _log._chunks;
-            while (copied < limit)
+            while (copied < limit && Position < until)
             {
                 var chunk = chunks[_sequence & (ChunkCount - 1)];
-                long committed = Volatile.Read(ref chunk.Committed);
-                if (!SameGeneration(committed, _sequence))
+                long state = Volatile.Read(ref chunk.State);
+                if (!IsGeneration(state, _sequence))
                 {
                     if (Volatile.Read(ref _log._sequence) <= _sequence)
                     {
-                        break;
+                        break;   // not started yet: nothing new
                     }
 
-                    dropped += CatchUp();
+                    dropped += SkipAhead();
                     continue;
                 }
 
-                int bytes = (int)(committed & FieldMask);
+                int bytes = (int)(state & FieldMask);
+                if (_sequence == until >> FieldBits)
+                {
+                    bytes = Math.Min(bytes, (int)(until & FieldMask));
+                }
+
                 if (bytes > _offset)
                 {
-                    long first = chunk.FirstFrame;
-                    int length = bytes - _offset;
-                    var span = output.GetSpan(length);
-                    chunk.Buffer.AsSpan(_offset, length).CopyTo(span);
-                    Interlocked.MemoryBarrier();
-                    if (!SameGeneration(Volatile.Read(ref chunk.Committed), _sequence))
+                    if (!TryCopy(chunk, bytes - _offset, output))
                     {
-                        // Overwritten while copying: what was copied may be torn.
-                        dropped += CatchUp();
+                        // Reused while copying: what was copied may be torn, and was not committed.
+                        dropped += SkipAhead();
                         continue;
                     }
 
-                    output.Advance(length);
-                    copied += length;
+                    copied += bytes - _offset;
+                    _nextFrame = chunk.FirstFrame + ((state >> FieldBits) & FieldMask);
                     _offset = bytes;
-                    _nextFrame = first + ((committed >> FramesShift) & FieldMask);
                 }
 
-                if ((committed & SealedBit) == 0)
+                if ((state & SealedBit) == 0 || bytes < (int)(state & FieldMask))
                 {
                     break;
                 }
@@ -201,24 +276,59 @@ internal sealed class PublishLog
             return copied;
         }
 
-        // Lapped: move to the oldest chunk that will stay intact a while, counting what was skipped.
-        private long CatchUp()
+        // Copies [offset, offset + length) of the chunk to the output and commits it there only if the chunk was not
+        // reused meanwhile. The copy goes straight into the output's buffer when it has room in one span, else through
+        // a staging buffer (asking the output for a larger span would leave the rest of its segment unused).
+        private bool TryCopy(Chunk chunk, int length, IBufferWriter<byte> output)
+        {
+            var source = chunk.Buffer.AsSpan(_offset, length);
+            var span = output.GetSpan();
+            bool direct = span.Length >= length;
+            if (!direct)
+            {
+                span = t_staging ??= new byte[ChunkSize];
+            }
+
+            source.CopyTo(span);
+
+            // The copy's loads complete before the generation is read again (a sequence lock's reader side).
+            Interlocked.MemoryBarrier();
+            if (!IsGeneration(Volatile.Read(ref chunk.State), _sequence))
+            {
+                return false;
+            }
+
+            if (direct)
+            {
+                output.Advance(length);
+            }
+            else
+            {
+                output.Write(span[..length]);
+            }
+
+            return true;
+        }
+
+        // Overtaken: moves to a chunk far enough behind the sender's to stay intact a while, at its first frame, and
+        // returns how many frames were skipped.
+        private long SkipAhead()
         {
             while (true)
             {
                 long newest = Volatile.Read(ref _log._sequence);
                 long target = Math.Max(_sequence + 1, newest - (ChunkCount / 2));
                 var chunk = _log._chunks[target & (ChunkCount - 1)];
-                long committed = Volatile.Read(ref chunk.Committed);
+                long state = Volatile.Read(ref chunk.State);
                 long first = chunk.FirstFrame;
                 Interlocked.MemoryBarrier();
-                if (SameGeneration(Volatile.Read(ref chunk.Committed), target) && SameGeneration(committed, target))
+                if (IsGeneration(state, target) && IsGeneration(Volatile.Read(ref chunk.State), target))
                 {
-                    long dropped = first - _nextFrame;
+                    long skipped = first - _nextFrame;
                     _sequence = target;
                     _offset = 0;
                     _nextFrame = first;
-                    return Math.Max(0, dropped);
+                    return Math.Max(0, skipped);
                 }
             }
         }

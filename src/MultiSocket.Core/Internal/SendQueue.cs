@@ -220,6 +220,9 @@ internal sealed class SendQueue : IOutbox
         return true;
     }
 
+    /// <summary>The message <see cref="TryRead"/> would take next, left in the queue (the reader only).</summary>
+    public bool TryPeek([NotNullWhen(true)] out Message? message) => _ring.TryPeekSingleConsumer(out message);
+
     /// <summary>The reader found the queue empty: nobody must stay blocked on it.</summary>
     public void OnDrained()
     {

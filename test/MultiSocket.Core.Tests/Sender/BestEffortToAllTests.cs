@@ -23,7 +23,8 @@ public class BestEffortToAllTests
             Assert.That(sent.IsCompletedSuccessfully, "a best-effort send never waits");
         }
 
-        Assert.That(publisher.Statistics.Dropped, Is.GreaterThan(0));
+        // A byte-stream pipe counts what the publish log overtook when its write loop next reads the log.
+        await Wait.UntilAsync(() => publisher.Statistics.Dropped > 0, "the flood's drops to be counted");
 
         // The subscriber catches up; a later publish must get through (a full pipe is skipped only for a while).
         using var stop = new CancellationTokenSource(Wait.Timeout);
