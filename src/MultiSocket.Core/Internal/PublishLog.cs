@@ -45,7 +45,7 @@ internal sealed class PublishLog
     public PublishLog(int queueSize)
     {
         // A reader that is overtaken resumes half a ring behind the sender, so half a ring holds about a queue.
-        _framesPerChunk = Math.Max(1, queueSize / (ChunkCount / 2));
+        _framesPerChunk = Math.Max(1, queueSize);
         for (int i = 0; i < _chunks.Length; i++)
         {
             _chunks[i] = new Chunk();
@@ -231,6 +231,12 @@ internal sealed class PublishLog
             var chunks = _log._chunks;
             while (copied < limit && Position < until)
             {
+                if (Volatile.Read(ref _log._sequence) - _sequence >= ChunkCount - 1)
+                {
+                    // This chunk is the next the sender reuses: copying it would likely be wasted.
+                    dropped += SkipAhead();
+                }
+
                 var chunk = chunks[_sequence & (ChunkCount - 1)];
                 long state = Volatile.Read(ref chunk.State);
                 if (!IsGeneration(state, _sequence))
