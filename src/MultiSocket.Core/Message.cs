@@ -36,7 +36,7 @@ public sealed class Message : IDisposable
     /// Where the socket's publish log ended when this message was queued to a pipe that also reads the log: the pipe
     /// writes the log's frames up to here first (<see cref="Internal.PublishLog.Mark"/>).
     /// </summary>
-    internal long LogMark;
+    internal Internal.PublishLog.LogMark LogMark;
     private MessagePath _source;
     private MessagePath _destination;
 

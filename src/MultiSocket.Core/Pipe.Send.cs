@@ -118,8 +118,8 @@ internal sealed partial class Pipe
     /// </summary>
     private bool CopyLog(PublishLog.Reader log, PipeWriter output, SendQueue queue, ref Span<byte> span, ref int used, ref long unflushed)
     {
-        long until = queue.TryPeek(out var next) ? next.LogMark : long.MaxValue;
-        if (log.Position >= until)
+        var until = queue.TryPeek(out var next) ? next.LogMark : PublishLog.LogMark.End;
+        if (log.Position >= until.Position)
         {
             return false;
         }

@@ -58,11 +58,11 @@ internal sealed class PublishLog
     /// The log's end as a position (<see cref="Reader.Position"/>): frames appended before it come before a message
     /// queued with this mark, frames appended after it come after.
     /// </summary>
-    public long Mark()
+    public LogMark Mark()
     {
         lock (_gate)
         {
-            return Position(_sequence, _used);
+            return new LogMark(Position(_sequence, _used), _nextFrame);
         }
     }
 
@@ -155,6 +155,13 @@ internal sealed class PublishLog
     private static bool IsGeneration(long state, long sequence) =>
         ((state >> GenerationShift) & GenerationMask) == (sequence & GenerationMask);
 
+    /// <summary>Where the log ended at some moment: the position and the number of the next frame.</summary>
+    internal readonly record struct LogMark(long Position, long Frame)
+    {
+        /// <summary>No mark: everything logged.</summary>
+        public static LogMark End => new(long.MaxValue, long.MaxValue);
+    }
+
     private sealed class Chunk
     {
         public readonly byte[] Buffer = new byte[ChunkSize];
@@ -184,7 +191,7 @@ internal sealed class PublishLog
             _nextFrame = nextFrame;
         }
 
-        /// <summary>Where the reader is: comparable with <see cref="Mark"/>.</summary>
+        /// <summary>Where the reader is: comparable with a <see cref="LogMark.Position"/>.</summary>
         public long Position => Position(_sequence, _offset);
 
         /// <summary>True when frames wait to be copied (or the reader was overtaken and must skip ahead).</summary>
@@ -219,15 +226,15 @@ internal sealed class PublishLog
         }
 
         /// <summary>
-        /// Copies the frames between this reader and <paramref name="until"/> (a <see cref="Mark"/>, or the log's end) into
+        /// Copies the frames between this reader and <paramref name="mark"/> (a <see cref="Mark"/>, or <see cref="LogMark.End"/>) into
         /// <paramref name="output"/>, stopping once about <paramref name="limit"/> bytes are copied. Returns the bytes
         /// copied; <paramref name="dropped"/> counts the frames skipped because the log overtook this reader.
         /// </summary>
-        public int CopyTo(IBufferWriter<byte> output, int limit, long until, out long dropped)
+        public int CopyTo(IBufferWriter<byte> output, int limit, LogMark mark, out long dropped)
         {
             dropped = 0;
             int copied = 0;
-            until = Math.Min(until, Volatile.Read(ref _end));
+            long until = Math.Min(mark.Position, Volatile.Read(ref _end));
             var chunks = _log._chunks;
             while (copied < limit && Position < until)
             {
@@ -250,7 +257,8 @@ internal sealed class PublishLog
                     continue;
                 }
 
-                int bytes = (int)(state & FieldMask);
+                int committed = (int)(state & FieldMask);
+                int bytes = committed;
                 if (_sequence == until >> FieldBits)
                 {
                     bytes = Math.Min(bytes, (int)(until & FieldMask));
@@ -258,6 +266,8 @@ internal sealed class PublishLog
 
                 if (bytes > _offset)
                 {
+                    // Read before the copy, which then checks that the chunk was not reused since.
+                    long first = chunk.FirstFrame;
                     if (!TryCopy(chunk, bytes - _offset, output))
                     {
                         // Reused while copying: what was copied may be torn, and was not committed.
@@ -266,11 +276,21 @@ internal sealed class PublishLog
                     }
 
                     copied += bytes - _offset;
-                    _nextFrame = chunk.FirstFrame + ((state >> FieldBits) & FieldMask);
                     _offset = bytes;
+
+                    // At the chunk's committed end the state tells the next frame's number, at a mark the mark does (at the
+                    // reader's end nothing more is read).
+                    if (bytes == committed)
+                    {
+                        _nextFrame = first + ((state >> FieldBits) & FieldMask);
+                    }
+                    else if (until == mark.Position)
+                    {
+                        _nextFrame = mark.Frame;
+                    }
                 }
 
-                if ((state & SealedBit) == 0 || bytes < (int)(state & FieldMask))
+                if ((state & SealedBit) == 0 || bytes < committed)
                 {
                     break;
                 }

@@ -49,4 +49,62 @@ public class BestEffortToAllTests
             "a publish to arrive after the flood");
         Assert.That(await markerArrived, Is.True);
     }
+
+    public static readonly string[] StreamTransports = ["ipc", "tcp", "ws"];
+
+    /// <summary>
+    /// Over a byte stream, sends to all go through the socket's publish log and the others through the pipe's queue (as
+    /// do frames too large for the log): one sender's messages still arrive in the order it sent them.
+    /// </summary>
+    [TestCaseSource(nameof(StreamTransports))]
+    public async Task SendsToAllAndToOneArriveInTheOrderSent(string transport)
+    {
+        await using var subscriber = new Socket(new SocketOptions { NoSend = true });
+        await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true });
+        await publisher.DialAsync(await subscriber.ListenOnAsync(transport));
+        await Wait.UntilAsync(() => publisher.PipeCount == 1, "the publisher's pipe");
+
+        // Fewer messages than the queue and the log hold, so that nothing is dropped.
+        const int Count = 300;
+        for (int i = 0; i < Count; i++)
+        {
+            // Every fifth message to one peer, every seventh larger than a log chunk (32 KiB).
+            var content = new byte[i % 7 == 3 ? 40_000 : 4];
+            BitConverter.TryWriteBytes(content, i);
+            var sent = i % 5 == 1 ? publisher.SendAsync(content) : publisher.SendAllAsync(content);
+            Assert.That(sent.IsCompletedSuccessfully, "a best-effort send never waits");
+        }
+
+        for (int i = 0; i < Count; i++)
+        {
+            using var message = await subscriber.ReceiveAsync(Wait.Token());
+            Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(i));
+            Assert.That(message.Length, Is.EqualTo(i % 7 == 3 ? 40_000 : 4));
+        }
+
+        Assert.That(publisher.Statistics.Dropped, Is.Zero);
+    }
+
+    /// <summary>Disposing a best-effort publisher still sends what it logged before (within its linger).</summary>
+    [TestCaseSource(nameof(StreamTransports))]
+    public async Task DisposingThePublisherSendsWhatItLoggedFirst(string transport)
+    {
+        await using var subscriber = new Socket(new SocketOptions { NoSend = true });
+        var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true });
+        await publisher.DialAsync(await subscriber.ListenOnAsync(transport));
+        await Wait.UntilAsync(() => publisher.PipeCount == 1, "the publisher's pipe");
+
+        const int Count = 100;
+        for (int i = 0; i < Count; i++)
+        {
+            await publisher.SendAllAsync(BitConverter.GetBytes(i));
+        }
+
+        await publisher.DisposeAsync();
+        for (int i = 0; i < Count; i++)
+        {
+            using var message = await subscriber.ReceiveAsync(Wait.Token());
+            Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(i));
+        }
+    }
 }

@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using MultiSocket.Internal;
+using MultiSocket.Testing;
+
+namespace MultiSocket.Core.Tests.Internal;
+
+/// <summary>
+/// A best-effort socket's publish log (Internal/PublishLog.cs): readers copy whole frames in order, an overtaken
+/// reader skips to a frame boundary and counts exactly what it lost, marks split the log for queued messages, a removed
+/// reader ends where the log ended, and a concurrent sender never tears a frame that a reader commits.
+/// </summary>
+[CancelAfter(60_000)]
+public class PublishLogTests
+{
+    // Content: the frame's number and its complement, so a frame mixed from two is seen.
+    private static Message Numbered(long number)
+    {
+        Span<byte> content = stackalloc byte[16];
+        BinaryPrimitives.WriteInt64LittleEndian(content, number);
+        BinaryPrimitives.WriteInt64LittleEndian(content[8..], ~number);
+        return Message.Create(content, SendType.ToAll);
+    }
+
+    private static void Append(PublishLog log, long from, long to)
+    {
+        for (long i = from; i < to; i++)
+        {
+            using var message = Numbered(i);
+            Assert.That(log.TryAppend(message), Is.True);
+        }
+    }
+
+    /// <summary>Decodes what a reader copied: only whole, intact frames, or the test fails.</summary>
+    private static List<long> Decode(ArrayBufferWriter<byte> copied)
+    {
+        var numbers = new List<long>();
+        var buffer = new ReadOnlySequence<byte>(copied.WrittenMemory);
+        using var decoder = new FrameDecoder(1, 1024);
+        while (decoder.TryDecode(ref buffer, out var message))
+        {
+            using (message)
+            {
+                var content = message.Content.Span;
+                Assert.That(content.Length, Is.EqualTo(16), "a frame's content");
+                long number = BinaryPrimitives.ReadInt64LittleEndian(content);
+                Assert.That(BinaryPrimitives.ReadInt64LittleEndian(content[8..]), Is.EqualTo(~number), "a torn frame");
+                numbers.Add(number);
+            }
+        }
+
+        Assert.That(buffer.Length, Is.Zero, "bytes of a partial frame were committed");
+        copied.Clear();
+        return numbers;
+    }
+
+    private static List<long> CopyAll(PublishLog.Reader reader, out long dropped, PublishLog.LogMark? until = null)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        reader.CopyTo(output, int.MaxValue, until ?? PublishLog.LogMark.End, out dropped);
+        return Decode(output);
+    }
+
+    private static IEnumerable<long> Range(long from, long to) => Enumerable.Range((int)from, (int)(to - from)).Select(i => (long)i);
+
+    [Test]
+    public void AReaderCopiesEveryFrameInOrder()
+    {
+        var log = new PublishLog(256);
+        var reader = log.AddReader(new SendQueue(16));
+        Append(log, 0, 1000);
+
+        Assert.That(reader.HasData, Is.True);
+        Assert.That(CopyAll(reader, out long dropped), Is.EqualTo(Range(0, 1000)));
+        Assert.That(dropped, Is.Zero);
+        Assert.That(reader.HasData, Is.False);
+
+        Append(log, 1000, 1010);
+        Assert.That(CopyAll(reader, out _), Is.EqualTo(Range(1000, 1010)));
+    }
+
+    [Test]
+    public void AnOvertakenReaderResumesAtAFrameAndCountsWhatItLost()
+    {
+        // Four frames a chunk, eight chunks: 100 frames overtake a reader that copied none.
+        var log = new PublishLog(4);
+        var reader = log.AddReader(new SendQueue(16));
+        Append(log, 0, 100);
+
+        var copied = CopyAll(reader, out long dropped);
+        Assert.That(copied, Is.Not.Empty);
+        Assert.That(copied[^1], Is.EqualTo(99), "the newest frame is kept");
+        Assert.That(copied, Is.EqualTo(Range(copied[0], 100)), "a run of whole frames");
+        Assert.That(dropped, Is.EqualTo(copied[0]), "every frame before the run is counted");
+        Assert.That(copied.Count, Is.LessThanOrEqualTo(8 * 4));
+    }
+
+    [Test]
+    public void AMarkSplitsTheLogForAQueuedMessage()
+    {
+        var log = new PublishLog(256);
+        var reader = log.AddReader(new SendQueue(16));
+        Append(log, 0, 10);
+        var mark = log.Mark();
+        Assert.That(mark.Frame, Is.EqualTo(10));
+        Append(log, 10, 20);
+
+        Assert.That(CopyAll(reader, out _, until: mark), Is.EqualTo(Range(0, 10)));
+        Assert.That(reader.Position, Is.EqualTo(mark.Position));
+        Assert.That(CopyAll(reader, out _, until: mark), Is.Empty);
+        Assert.That(CopyAll(reader, out _), Is.EqualTo(Range(10, 20)));
+    }
+
+    [Test]
+    public void AMarkAtAChunksEndIsReachedBeforeTheNextChunk()
+    {
+        var log = new PublishLog(4);
+        var reader = log.AddReader(new SendQueue(16));
+        Append(log, 0, 4);
+        var mark = log.Mark();
+        Append(log, 4, 8);
+
+        Assert.That(CopyAll(reader, out _, until: mark), Is.EqualTo(Range(0, 4)));
+        Assert.That(CopyAll(reader, out _), Is.EqualTo(Range(4, 8)));
+    }
+
+    [Test]
+    public void ANewReaderStartsAtTheEndAndARemovedOneEndsThere()
+    {
+        var log = new PublishLog(256);
+        Append(log, 0, 5);
+        var reader = log.AddReader(new SendQueue(16));
+        Append(log, 5, 10);
+        log.RemoveReader(reader);
+        Append(log, 10, 15);
+        log.RemoveReader(reader);
+
+        Assert.That(CopyAll(reader, out _), Is.EqualTo(Range(5, 10)));
+        Assert.That(reader.HasData, Is.False);
+        Assert.That(log.HasReaders, Is.False);
+    }
+
+    [Test]
+    public void FramesLargerThanAChunkAreLeftToTheQueues()
+    {
+        var log = new PublishLog(256);
+        var reader = log.AddReader(new SendQueue(16));
+        using var large = Message.Create(PublishLog.ChunkSize, SendType.ToAll);
+        Assert.That(log.TryAppend(large), Is.False);
+        Assert.That(reader.HasData, Is.False);
+    }
+
+    [Test]
+    public async Task AnAppendWakesAWaitingWriteLoop()
+    {
+        var log = new PublishLog(256);
+        var queue = new SendQueue(16);
+        queue.LogReader = log.AddReader(queue);
+        var wait = queue.WaitToReadAsync().AsTask();
+        Assert.That(wait.IsCompleted, Is.False);
+
+        Append(log, 0, 1);
+        Assert.That(await wait.WaitAsync(Wait.Timeout), Is.True);
+        Assert.That(await queue.WaitToReadAsync(), Is.True, "the frame is still there to copy");
+    }
+
+    [Test]
+    public async Task AConcurrentSenderNeverTearsACommittedFrame()
+    {
+        // A small log (two frames a chunk) so that the sender overtakes the reader all the time, also mid-copy.
+        const long Frames = 300_000;
+        var log = new PublishLog(2);
+        var reader = log.AddReader(new SendQueue(16));
+        var sender = Task.Run(() => Append(log, 0, Frames));
+
+        var output = new ArrayBufferWriter<byte>();
+        long last = -1;
+        long received = 0;
+        long dropped = 0;
+        while (true)
+        {
+            bool done = sender.IsCompleted;
+            reader.CopyTo(output, 64 * 1024, PublishLog.LogMark.End, out long skipped);
+            dropped += skipped;
+            foreach (long number in Decode(output))
+            {
+                Assert.That(number, Is.GreaterThan(last), "frames in order");
+                last = number;
+                received++;
+            }
+
+            if (done && !reader.HasData)
+            {
+                break;
+            }
+        }
+
+        await sender;
+        Assert.That(last, Is.EqualTo(Frames - 1), "the newest frame arrives");
+        Assert.That(received + dropped, Is.EqualTo(Frames), "every frame copied or counted");
+    }
+}
