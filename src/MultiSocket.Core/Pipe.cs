@@ -22,7 +22,8 @@ internal sealed partial class Pipe
     private readonly uint _maxContentLength;
     private readonly int _readBufferSize;
     private readonly bool _raw;
-    private readonly PublishLog.Reader? _logReader;
+    private readonly Lock _logGate = new();
+    private volatile PublishLog.Reader? _logReader;
     private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
@@ -48,9 +49,9 @@ internal sealed partial class Pipe
         else if (connection is IStreamConnection)
         {
             _outbox = _queue = new SendQueue(socket.Options.SendQueueSize);
-            if (!_raw && socket.PublishLogForPipe() is { } log)
+            if (socket.PublishLog is { } log)
             {
-                _queue.LogReader = _logReader = log.AddReader(_queue);
+                AttachLog(log);
             }
         }
         else
@@ -66,6 +67,33 @@ internal sealed partial class Pipe
 
     /// <summary>True when the pipe copies the socket's best-effort sends to all from its publish log.</summary>
     public bool ReadsLog => _logReader is not null;
+
+    /// <summary>This pipe's reader of the socket's publish log, if it has one.</summary>
+    public PublishLog.Reader? LogReader => _logReader;
+
+    /// <summary>
+    /// Makes a framed byte-stream pipe copy the socket's best-effort sends to all from <paramref name="log"/> (from its
+    /// present end); other pipes keep taking them through their queue. Called under the socket's gate.
+    /// </summary>
+    public void AttachLog(PublishLog log)
+    {
+        if (_queue is null || _raw)
+        {
+            return;
+        }
+
+        lock (_logGate)
+        {
+            var reader = log.AddReader(_queue);
+            _queue.LogReader = reader;
+            _logReader = reader;
+            if (_queue.IsCompleted)
+            {
+                // Closing already: nothing logged from now on is this pipe's.
+                log.RemoveReader(reader);
+            }
+        }
+    }
 
     /// <summary>True for a raw (unframed) pipe.</summary>
     public bool IsRaw => _raw;
@@ -116,13 +144,16 @@ internal sealed partial class Pipe
     /// <summary>Stops taking messages; the write loop writes what is queued, then the pipe closes.</summary>
     public void CompleteSending()
     {
-        if (_logReader is not null)
+        lock (_logGate)
         {
-            // Before the queue completes: the write loop then ends once it has copied what was logged until now.
-            _socket.PublishLog!.RemoveReader(_logReader);
-        }
+            if (_logReader is { } reader)
+            {
+                // The write loop ends once it has copied what was logged until now.
+                _socket.PublishLog!.RemoveReader(reader);
+            }
 
-        _outbox.CompleteWriting();
+            _outbox.CompleteWriting();
+        }
     }
 
     /// <summary>Closes now, dropping what is queued.</summary>

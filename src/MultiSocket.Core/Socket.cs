@@ -67,21 +67,35 @@ public sealed partial class Socket : IAsyncDisposable
     }
 
     /// <summary>
-    /// A best-effort socket's log of the frames it sends to all, which its framed byte-stream pipes copy from; made with
-    /// the first such pipe.
+    /// A best-effort socket's log of the frames it sends to all, which its framed byte-stream pipes copy from; null until
+    /// the first such send (<see cref="GetPublishLog"/>).
     /// </summary>
     internal PublishLog? PublishLog => _publishLog;
 
-    /// <summary>The publish log for a new framed byte-stream pipe; null when the socket does not keep one.</summary>
-    /// <remarks>Called under the socket's gate, where pipes are made.</remarks>
-    internal PublishLog? PublishLogForPipe()
+    /// <summary>The publish log, made at the first call and given to every pipe then and later.</summary>
+    internal PublishLog GetPublishLog()
     {
-        if (!Options.BestEffort || Options.NoSend)
+        if (_publishLog is { } log)
         {
-            return null;
+            return log;
         }
 
-        return _publishLog ??= new PublishLog(Options.SendQueueSize);
+        lock (_gate)
+        {
+            if (_publishLog is null)
+            {
+                log = new PublishLog(Options.SendQueueSize);
+                foreach (var pipe in _pipes)
+                {
+                    pipe.AttachLog(log);
+                }
+
+                // Published after the pipes have their readers: a sender that sees the log sees which pipes read it.
+                _publishLog = log;
+            }
+
+            return _publishLog;
+        }
     }
 
     /// <summary>Raised when a pipe (a peer connection) joins the socket.</summary>
@@ -187,6 +201,11 @@ public sealed partial class Socket : IAsyncDisposable
         {
             _pipeById.TryRemove(pipe.Id, out _);
             _pipes = Array.FindAll(_pipes, p => p != pipe);
+            if (pipe.LogReader is { } reader)
+            {
+                // Under the gate, where pipes are given the log: a pipe closed now is never given it after this.
+                _publishLog!.RemoveReader(reader);
+            }
             removed = _pipeRemoved;
             _pipeRemoved = NewSignal();
         }

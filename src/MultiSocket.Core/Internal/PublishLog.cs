@@ -84,7 +84,9 @@ internal sealed class PublishLog
                 chunk = StartChunk(chunk);
             }
 
-            FrameEncoder.WriteTo(chunk.Buffer.AsSpan(_used, size), message, size);
+            // Chunks get their buffer when first written: a socket whose pipes are all in process never needs them.
+            var buffer = chunk.Buffer ??= new byte[ChunkSize];
+            FrameEncoder.WriteTo(buffer.AsSpan(_used, size), message, size);
             _used += size;
             _frames++;
             _nextFrame++;
@@ -164,7 +166,8 @@ internal sealed class PublishLog
 
     private sealed class Chunk
     {
-        public readonly byte[] Buffer = new byte[ChunkSize];
+        // Read by readers only once the state shows bytes written (after the buffer was made).
+        public byte[]? Buffer;
         public long State;
         public long FirstFrame;
     }
@@ -307,7 +310,7 @@ internal sealed class PublishLog
         // a staging buffer (asking the output for a larger span would leave the rest of its segment unused).
         private bool TryCopy(Chunk chunk, int length, IBufferWriter<byte> output)
         {
-            var source = chunk.Buffer.AsSpan(_offset, length);
+            var source = chunk.Buffer!.AsSpan(_offset, length);
             var span = output.GetSpan();
             bool direct = span.Length >= length;
             if (!direct)

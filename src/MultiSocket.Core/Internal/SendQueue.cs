@@ -46,10 +46,19 @@ internal sealed class SendQueue : IOutbox
         return true;
     }
 
-    /// <summary>The publish log this queue's reader also copies from, if any.</summary>
-    public PublishLog.Reader? LogReader { get; set; }
+    private volatile PublishLog.Reader? _logReader;
 
-    private bool LogHasData => LogReader is { } log && log.HasData;
+    /// <summary>The publish log this queue's reader also copies from, if any.</summary>
+    public PublishLog.Reader? LogReader
+    {
+        get => _logReader;
+        set => _logReader = value;
+    }
+
+    /// <summary>True once <see cref="CompleteWriting"/> was called.</summary>
+    public bool IsCompleted => _completed;
+
+    private bool LogHasData => _logReader is { } log && log.HasData;
 
     /// <summary>Something was published for the reader (a message or a log frame): wake it if it waits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

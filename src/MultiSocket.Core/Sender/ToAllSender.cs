@@ -38,7 +38,7 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
     /// </summary>
     private void SendBestEffort(Message message, Pipe[] pipes)
     {
-        if (Socket.PublishLog is { HasReaders: true } log && log.TryAppend(message))
+        if (Socket.GetPublishLog() is { HasReaders: true } log && log.TryAppend(message))
         {
             SendBestEffortUnlogged(message, pipes);
             return;

@@ -107,4 +107,49 @@ public class BestEffortToAllTests
             Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(i));
         }
     }
+
+    /// <summary>
+    /// The publish log is made at the first send to all and given to the pipes there then; a pipe that joins later
+    /// starts at the log's end, and one that leaves stops being a reader.
+    /// </summary>
+    [TestCaseSource(nameof(StreamTransports))]
+    public async Task PipesJoiningAndLeavingALoggingPublisher(string transport)
+    {
+        await using var first = new Socket(new SocketOptions { NoSend = true });
+        await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true });
+        await publisher.DialAsync(await first.ListenOnAsync(transport));
+        await Wait.UntilAsync(() => publisher.PipeCount == 1, "the first pipe");
+        Assert.That(publisher.PublishLog, Is.Null, "no log before a send to all");
+
+        await publisher.SendAllAsync(BitConverter.GetBytes(0));
+        Assert.That(publisher.PublishLog, Is.Not.Null);
+        Assert.That(publisher.PipeList.Single().ReadsLog, Is.True);
+        using (var message = await first.ReceiveAsync(Wait.Token()))
+        {
+            Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(0));
+        }
+
+        var second = new Socket(new SocketOptions { NoSend = true });
+        await publisher.DialAsync(await second.ListenOnAsync(transport));
+        await Wait.UntilAsync(() => publisher.PipeCount == 2, "the second pipe");
+        Assert.That(publisher.PipeList.All(p => p.ReadsLog), Is.True);
+        await publisher.SendAllAsync(BitConverter.GetBytes(1));
+        foreach (var subscriber in new[] { first, second })
+        {
+            using var message = await subscriber.ReceiveAsync(Wait.Token());
+            Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(1), "the second pipe starts at the log's end");
+        }
+
+        await second.DisposeAsync();
+        await Wait.UntilAsync(() => publisher.PipeCount == 1, "the second pipe to close");
+        await publisher.SendAllAsync(BitConverter.GetBytes(2));
+        using (var message = await first.ReceiveAsync(Wait.Token()))
+        {
+            Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(2));
+        }
+
+        await first.DisposeAsync();
+        await Wait.UntilAsync(() => publisher.PipeCount == 0, "the first pipe to close");
+        Assert.That(publisher.PublishLog!.HasReaders, Is.False, "closed pipes leave the log");
+    }
 }
