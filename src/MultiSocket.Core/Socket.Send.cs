@@ -15,6 +15,10 @@ public sealed partial class Socket
         SendNewAsync(SendType.ToOne, default, content.Span, cancellationToken);
 
     /// <summary>Sends <paramref name="content"/> to every connected peer.</summary>
+    /// <remarks>
+    /// With <see cref="SocketOptions.BestEffort"/> this never waits; over byte streams the message is encoded once
+    /// into the socket's publish log, which every such pipe copies from (see <see cref="SocketOptions.BestEffort"/>).
+    /// </remarks>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     /// <exception cref="InvalidOperationException">The socket was created with <see cref="SocketOptions.NoSend"/>.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled while waiting for room.</exception>

@@ -53,6 +53,15 @@ public sealed record SocketOptions
     /// When a send queue is full, drop the message and count it in <see cref="SocketStatistics.Dropped"/> instead of
     /// waiting for room (default false).
     /// </summary>
+    /// <remarks>
+    /// A best-effort socket encodes its sends to all once, into a log that each framed byte-stream pipe (tcp, ipc, ws)
+    /// copies from at its own pace, instead of queuing the message on every pipe: 8 chunks of up to 32 KiB and
+    /// <see cref="SendQueueSize"/> frames each, made at the first send to all. A pipe that falls 7 chunks behind skips
+    /// to 4 behind the newest (it loses the oldest messages, where a full queue loses the newest) and counts what it
+    /// skipped in <see cref="SocketStatistics.Dropped"/> when it next reads the log. One sender's sends to all and to
+    /// one peer still arrive in the order it made them. In-process pipes, raw pipes and frames over 32 KiB go through
+    /// the pipes' queues.
+    /// </remarks>
     public bool BestEffort { get; init; }
 
     /// <summary>Largest content a pipe accepts (default 128 KiB; 0 = no limit). A larger frame closes that pipe.</summary>

@@ -10,7 +10,11 @@ public sealed class SocketStatistics
     private long _pipesRemoved;
     private long _pipesRefused;
 
-    /// <summary>Messages dropped because a send queue was full and the socket is best-effort.</summary>
+    /// <summary>
+    /// Messages dropped because a send queue was full and the socket is best-effort (one per pipe that missed it). A
+    /// byte-stream pipe that the publish log overtook counts its lost messages when its write loop next reads the log
+    /// (see <see cref="SocketOptions.BestEffort"/>).
+    /// </summary>
     public long Dropped => Volatile.Read(ref _dropped);
 
     /// <summary>To-destination messages dropped because their next pipe no longer exists.</summary>

@@ -4,7 +4,9 @@ namespace MultiSocket;
 
 /// <summary>
 /// Sends each message to every pipe. The pipes share the one message (reference counted), so its content is not
-/// copied per peer. A full queue makes the sender wait, or drops for that pipe alone when best-effort.
+/// copied per peer. A full queue makes the sender wait, or drops for that pipe alone when best-effort. A best-effort
+/// send encodes the message once into the socket's <see cref="Internal.PublishLog"/> for the framed byte-stream pipes
+/// (which copy from it) and queues it only for the others.
 /// </summary>
 internal sealed class ToAllSender(Socket socket) : Sender(socket)
 {
@@ -31,24 +33,30 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
     }
 
     /// <summary>
-    /// Queues the message on every pipe with room and drops it for the others. The pipes' references are taken in one
-    /// step before the first queue sees the message, and the unused ones released with the caller's in one step after
-    /// the last: taken one per pipe, the count's cache line moved between this core and the write loops' (which
+    /// Queues the message on every pipe with room and drops it for the others; pipes that read the socket's publish log
+    /// get it from there (a frame too large for the log goes through every queue). The pipes' references are taken in
+    /// one step before the first queue sees the message, and the unused ones released with the caller's in one step
+    /// after the last: taken one per pipe, the count's cache line moved between this core and the write loops' (which
     /// release theirs as they encode) for every pipe. Drops are counted once per message, not per pipe.
     /// </summary>
     private void SendBestEffort(Message message, Pipe[] pipes)
     {
-        if (Socket.GetPublishLog() is { HasReaders: true } log && log.TryAppend(message))
+        // Pipes in the snapshot that read the log had it before the snapshot was taken or got it from this call.
+        bool logged = Socket.GetPublishLog() is { HasReaders: true } log && log.TryAppend(message);
+        int queued = pipes.Length;
+        if (logged)
         {
-            SendBestEffortUnlogged(message, pipes);
-            return;
+            foreach (var pipe in pipes)
+            {
+                queued -= pipe.ReadsLog ? 1 : 0;
+            }
         }
 
-        message.AddRefs(pipes.Length);
+        message.AddRefs(queued);
         int dropped = 0;
         foreach (var pipe in pipes)
         {
-            if (!pipe.TryEnqueueBestEffort(message))
+            if ((!logged || !pipe.ReadsLog) && !pipe.TryEnqueueBestEffort(message))
             {
                 dropped++;
             }
@@ -61,33 +69,6 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
 
         // The caller's reference and those of the pipes that dropped it.
         message.Release(1 + dropped);
-    }
-
-    // The log took the message for the pipes that read it: queue it for the others (in-process and raw pipes).
-    private void SendBestEffortUnlogged(Message message, Pipe[] pipes)
-    {
-        int dropped = 0;
-        foreach (var pipe in pipes)
-        {
-            if (pipe.ReadsLog)
-            {
-                continue;
-            }
-
-            message.AddRef();
-            if (!pipe.TryEnqueueBestEffort(message))
-            {
-                message.Dispose();
-                dropped++;
-            }
-        }
-
-        if (dropped > 0)
-        {
-            Socket.Statistics.OnDropped(dropped);
-        }
-
-        message.Dispose();
     }
 
     private async ValueTask SendSlowAsync(Message message, Pipe[] pipes, int from, CancellationToken cancellationToken)
