@@ -55,7 +55,7 @@ public sealed record SocketOptions
     /// </summary>
     /// <remarks>
     /// A best-effort socket encodes its sends to all once, into a log that each framed byte-stream pipe (tcp, ipc, ws)
-    /// copies from at its own pace, instead of queuing the message on every pipe: 8 chunks of up to 32 KiB and
+    /// copies from at its own pace, instead of queuing the message on every pipe: 8 chunks of up to 32 KiB and twice
     /// <see cref="SendQueueSize"/> frames each, made at the first send to all. A pipe that falls 7 chunks behind skips
     /// to 4 behind the newest (it loses the oldest messages, where a full queue loses the newest) and counts what it
     /// skipped in <see cref="SocketStatistics.Dropped"/> when it next reads the log. One sender's sends to all and to

@@ -116,30 +116,28 @@ internal sealed class MessageRing
     /// </summary>
     public bool TryDequeueSingleConsumer([NotNullWhen(true)] out Message? message)
     {
-        var slots = _slots;
-        long position = _positions.Head;
-        ref var slot = ref slots[Index(position)];
-        if (Volatile.Read(ref slot.Sequence) != position + 1)
+        if (!TryPeekSingleConsumer(out message))
         {
-            // Not written yet: empty.
-            message = null;
             return false;
         }
 
-        message = slot.Item!;
+        long position = _positions.Head;
+        ref var slot = ref _slots[Index(position)];
         slot.Item = null;
         Volatile.Write(ref _positions.Head, position + 1);
-        Volatile.Write(ref slot.Sequence, position + slots.Length);
+        Volatile.Write(ref slot.Sequence, position + _slots.Length);
         return true;
     }
 
     /// <summary>The message <see cref="TryDequeueSingleConsumer"/> would take next, left in the ring.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryPeekSingleConsumer([NotNullWhen(true)] out Message? message)
     {
         long position = _positions.Head;
         ref var slot = ref _slots[Index(position)];
         if (Volatile.Read(ref slot.Sequence) != position + 1)
         {
+            // Not written yet: empty.
             message = null;
             return false;
         }

@@ -41,11 +41,16 @@ internal sealed class PublishLog
     private int _frames;
     private long _nextFrame;
 
-    /// <summary>A log that keeps about <paramref name="queueSize"/> to twice that many of the newest frames for a reader.</summary>
+    /// <summary>A log of 8 chunks, each up to <see cref="ChunkSize"/> bytes and twice <paramref name="queueSize"/> frames.</summary>
+    /// <remarks>
+    /// The frame bound keeps a socket's <see cref="SocketOptions.SendQueueSize"/> meaningful for small messages; twice
+    /// it, because a reader's batches are what it copies between being overtaken: with chunks of one queue (256 frames)
+    /// pub/sub per subscriber read 0.82-0.95 M msg/s in the machine's lower state, with 32 KiB chunks (437 frames of
+    /// 64 B) 1.04-1.16 M; ~1.55-1.7 M either way in the upper (docs/performance.md, round 10).
+    /// </remarks>
     public PublishLog(int queueSize)
     {
-        // A reader that is overtaken resumes half a ring behind the sender, so half a ring holds about a queue.
-        _framesPerChunk = Math.Max(1, queueSize);
+        _framesPerChunk = (int)Math.Clamp(2L * queueSize, 1, int.MaxValue);
         for (int i = 0; i < _chunks.Length; i++)
         {
             _chunks[i] = new Chunk();
