@@ -106,7 +106,11 @@ public sealed partial class Socket : IAsyncDisposable
     public event EventHandler<PipeEventArgs>? PipeAdded;
 
     /// <summary>Raised when a pipe leaves the socket, with the reason in <see cref="PipeEventArgs.Error"/>.</summary>
-    /// <remarks>Raised on the pipe's own task; keep handlers short. Exceptions are logged and ignored.</remarks>
+    /// <remarks>
+    /// Raised on the pipe's own task once the pipe has left <see cref="PipeCount"/>; keep handlers short. Exceptions are
+    /// logged and ignored. Events of different pipes are not ordered: the slot a closed pipe freed may be taken, and the
+    /// new pipe's <see cref="PipeAdded"/> raised, before this is (count pipes with <see cref="PipeCount"/>, not events).
+    /// </remarks>
     public event EventHandler<PipeEventArgs>? PipeRemoved;
 
     /// <summary>The options the socket was created with.</summary>

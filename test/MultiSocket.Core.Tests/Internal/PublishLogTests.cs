@@ -108,7 +108,7 @@ public class PublishLogTests
         Append(log, before, before + 10);
 
         Assert.That(CopyAll(reader, out _, until: mark), Is.EqualTo(Range(0, before)));
-        Assert.That(reader.Position, Is.EqualTo(mark.Position));
+        Assert.That(reader.Position, Is.GreaterThanOrEqualTo(mark.Position), "at the mark, or past a chunk that ended there");
         Assert.That(CopyAll(reader, out _, until: mark), Is.Empty);
         Assert.That(CopyAll(reader, out _), Is.EqualTo(Range(before, before + 10)));
     }
