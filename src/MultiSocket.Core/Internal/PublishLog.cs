@@ -221,7 +221,7 @@ internal sealed class PublishLog
 
         internal void Wake() => _queue.WakeReader();
 
-        // Under the log's gate.
+        // Under the log's lock.
         internal bool EndAt(long position)
         {
             if (_end != long.MaxValue)
