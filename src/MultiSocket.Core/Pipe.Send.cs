@@ -37,7 +37,7 @@ internal sealed partial class Pipe
         Span<byte> span = default;
         int used = 0;
         var result = Encoded.Drained;
-        var log = _logReader;
+        var log = queue.LogReader;
         try
         {
             while (!token.IsCancellationRequested)

@@ -23,7 +23,6 @@ internal sealed partial class Pipe
     private readonly int _readBufferSize;
     private readonly bool _raw;
     private readonly Lock _logGate = new();
-    private volatile PublishLog.Reader? _logReader;
     private volatile bool _sentEverything;
 
     public Pipe(Socket socket, uint id, IConnection connection, bool isDialed, EndpointSettings settings)
@@ -66,10 +65,10 @@ internal sealed partial class Pipe
     public uint Id { get; }
 
     /// <summary>True when the pipe copies the socket's best-effort sends to all from its publish log.</summary>
-    public bool ReadsLog => _logReader is not null;
+    public bool ReadsLog => LogReader is not null;
 
     /// <summary>This pipe's reader of the socket's publish log, if it has one.</summary>
-    public PublishLog.Reader? LogReader => _logReader;
+    public PublishLog.Reader? LogReader => _queue?.LogReader;
 
     /// <summary>
     /// Makes a framed byte-stream pipe copy the socket's best-effort sends to all from <paramref name="log"/> (from its
@@ -86,7 +85,6 @@ internal sealed partial class Pipe
         {
             var reader = log.AddReader(_queue);
             _queue.LogReader = reader;
-            _logReader = reader;
             if (_queue.IsCompleted)
             {
                 // Closing already: nothing logged from now on is this pipe's.
@@ -133,7 +131,7 @@ internal sealed partial class Pipe
     // A message queued to a pipe that reads the publish log goes out after the frames logged before it.
     private void MarkLog(Message message)
     {
-        if (_logReader is not null)
+        if (LogReader is not null)
         {
             message.LogMark = _socket.PublishLog!.Mark();
         }
@@ -146,7 +144,7 @@ internal sealed partial class Pipe
     {
         lock (_logGate)
         {
-            if (_logReader is { } reader)
+            if (LogReader is { } reader)
             {
                 // The write loop ends once it has copied what was logged until now.
                 _socket.PublishLog!.RemoveReader(reader);
