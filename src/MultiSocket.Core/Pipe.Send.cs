@@ -125,11 +125,7 @@ internal sealed partial class Pipe
         }
 
         Commit(output, ref span, ref used, ref unflushed);
-        unflushed += log.CopyTo(output, FlushThreshold, until, out long dropped);
-        if (dropped > 0)
-        {
-            _socket.Statistics.OnDropped(dropped);
-        }
+        unflushed += log.CopyTo(output, FlushThreshold, until);
 
         return unflushed >= FlushThreshold;
     }

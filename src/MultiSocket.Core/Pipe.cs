@@ -83,7 +83,7 @@ internal sealed partial class Pipe
 
         lock (_logGate)
         {
-            var reader = log.AddReader(_queue);
+            var reader = log.AddReader(_queue, _socket.Statistics);
             _queue.LogReader = reader;
             if (_queue.IsCompleted)
             {
@@ -131,9 +131,9 @@ internal sealed partial class Pipe
     // A message queued to a pipe that reads the publish log goes out after the frames logged before it.
     private void MarkLog(Message message)
     {
-        if (LogReader is not null)
+        if (LogReader is { } reader)
         {
-            message.LogMark = _socket.PublishLog!.Mark();
+            message.LogMark = reader.Log.Mark();
         }
     }
 
@@ -147,7 +147,7 @@ internal sealed partial class Pipe
             if (LogReader is { } reader)
             {
                 // The write loop ends once it has copied what was logged until now.
-                _socket.PublishLog!.RemoveReader(reader);
+                reader.Log.RemoveReader(reader);
             }
 
             _outbox.CompleteWriting();

@@ -208,7 +208,7 @@ public sealed partial class Socket : IAsyncDisposable
             if (pipe.LogReader is { } reader)
             {
                 // Under the gate, where pipes are given the log: a pipe closed now is never given it after this.
-                _publishLog!.RemoveReader(reader);
+                reader.Log.RemoveReader(reader);
             }
             removed = _pipeRemoved;
             _pipeRemoved = NewSignal();

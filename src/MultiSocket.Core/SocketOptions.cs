@@ -57,8 +57,9 @@ public sealed record SocketOptions
     /// A best-effort socket encodes its sends to all once, into a log that each framed byte-stream pipe (tcp, ipc, ws)
     /// copies from at its own pace, instead of queuing the message on every pipe: 8 chunks of up to 32 KiB and twice
     /// <see cref="SendQueueSize"/> frames each, made at the first send to all. A pipe that falls 7 chunks behind skips
-    /// to 4 behind the newest (it loses the oldest messages, where a full queue loses the newest) and counts what it
-    /// skipped in <see cref="SocketStatistics.Dropped"/> when it next reads the log. One sender's sends to all and to
+    /// to 4 behind the newest (it loses the oldest messages, where a full queue loses the newest); each lost message is
+    /// counted in <see cref="SocketStatistics.Dropped"/> once, as the log overwrites it or the pipe skips it, also
+    /// while the pipe waits on a peer that does not read. One sender's sends to all and to
     /// one peer still arrive in the order it made them. In-process pipes, raw pipes and frames over 32 KiB go through
     /// the pipes' queues.
     /// </remarks>

@@ -12,7 +12,7 @@ public sealed class SocketStatistics
 
     /// <summary>
     /// Messages dropped because a send queue was full and the socket is best-effort (one per pipe that missed it). A
-    /// byte-stream pipe that the publish log overtook counts its lost messages when its write loop next reads the log
+    /// byte-stream pipe that the publish log overtook has its lost messages counted as the log overwrites them
     /// (see <see cref="SocketOptions.BestEffort"/>).
     /// </summary>
     public long Dropped => Volatile.Read(ref _dropped);

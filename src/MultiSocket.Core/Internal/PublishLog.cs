@@ -116,6 +116,9 @@ internal sealed class PublishLog
         Volatile.Write(ref current.State, State(_sequence, _used, _frames, sealedChunk: true));
         long sequence = _sequence + 1;
         var next = _chunks[sequence & (ChunkCount - 1)];
+
+        // The frames the reused chunk held are gone for readers that have not copied them (none on the first lap).
+        long lostUpTo = sequence >= ChunkCount ? next.FirstFrame + ((Volatile.Read(ref next.State) >> FieldBits) & FieldMask) : 0;
         next.FirstFrame = _nextFrame;
 
         // A full fence before the first frame of the new generation is written: a reader still copying the old one
@@ -125,15 +128,26 @@ internal sealed class PublishLog
         Volatile.Write(ref _sequence, sequence);
         _used = 0;
         _frames = 0;
+
+        // Counted here, once per reused chunk, so that a reader that copies nothing (its write loop waits on a peer that
+        // does not read) still shows its drops; a reader that copied them meanwhile has claimed them first.
+        foreach (var reader in _readers)
+        {
+            reader.ClaimDropped(lostUpTo);
+        }
+
         return next;
     }
 
-    /// <summary>A reader starting at the log's end, for one pipe; <see cref="SendQueue.WakeReader"/> tells it of new frames.</summary>
-    public Reader AddReader(SendQueue queue)
+    /// <summary>
+    /// A reader starting at the log's end, for one pipe: <see cref="SendQueue.WakeReader"/> tells it of new frames, and
+    /// the frames it loses are counted in <paramref name="statistics"/>.
+    /// </summary>
+    public Reader AddReader(SendQueue queue, SocketStatistics statistics)
     {
         lock (_gate)
         {
-            var reader = new Reader(this, queue, _sequence, _used, _nextFrame);
+            var reader = new Reader(this, queue, statistics, _sequence, _used, _nextFrame);
             _readers = [.. _readers, reader];
             return reader;
         }
@@ -147,7 +161,7 @@ internal sealed class PublishLog
     {
         lock (_gate)
         {
-            if (reader.EndAt(Position(_sequence, _used)))
+            if (reader.EndAt(Position(_sequence, _used), _nextFrame))
             {
                 _readers = Array.FindAll(_readers, r => r != reader);
             }
@@ -185,19 +199,30 @@ internal sealed class PublishLog
 
         private readonly PublishLog _log;
         private readonly SendQueue _queue;
+        private readonly SocketStatistics _statistics;
         private long _sequence;
         private int _offset;
         private long _nextFrame;
         private long _end = long.MaxValue;
+        private long _endFrame = long.MaxValue;
 
-        internal Reader(PublishLog log, SendQueue queue, long sequence, int offset, long nextFrame)
+        // Frames before this number are accounted for: copied, or counted as dropped. The reader claims what it copies
+        // and the sender what it overwrites, each with a compare-exchange, so every frame is counted exactly once.
+        private long _accounted;
+
+        internal Reader(PublishLog log, SendQueue queue, SocketStatistics statistics, long sequence, int offset, long nextFrame)
         {
             _log = log;
             _queue = queue;
+            _statistics = statistics;
             _sequence = sequence;
             _offset = offset;
             _nextFrame = nextFrame;
+            _accounted = nextFrame;
         }
+
+        /// <summary>The log this reader reads.</summary>
+        public PublishLog Log => _log;
 
         /// <summary>Where the reader is: comparable with a <see cref="LogMark.Position"/>.</summary>
         public long Position => Position(_sequence, _offset);
@@ -221,14 +246,39 @@ internal sealed class PublishLog
 
         internal void Wake() => _queue.WakeReader();
 
+        /// <summary>The frames before <paramref name="upTo"/> that nobody has accounted for are dropped (the sender's side).</summary>
+        internal void ClaimDropped(long upTo)
+        {
+            // Frames past a removed reader's end were never its own.
+            upTo = Math.Min(upTo, Volatile.Read(ref _endFrame));
+            long accounted = Volatile.Read(ref _accounted);
+            while (accounted < upTo)
+            {
+                long seen = Interlocked.CompareExchange(ref _accounted, upTo, accounted);
+                if (seen == accounted)
+                {
+                    _statistics.OnDropped(upTo - accounted);
+                    return;
+                }
+
+                accounted = seen;
+            }
+        }
+
+        // The reader's side: claims the frames from its position to upTo as copied; false when the sender claimed some of
+        // them as dropped first (the copy must then not be committed).
+        private bool ClaimCopied(long upTo) =>
+            upTo <= _nextFrame || Interlocked.CompareExchange(ref _accounted, upTo, _nextFrame) == _nextFrame;
+
         // Under the log's lock.
-        internal bool EndAt(long position)
+        internal bool EndAt(long position, long frame)
         {
             if (_end != long.MaxValue)
             {
                 return false;
             }
 
+            _endFrame = frame;
             Volatile.Write(ref _end, position);
             return true;
         }
@@ -236,20 +286,20 @@ internal sealed class PublishLog
         /// <summary>
         /// Copies the frames between this reader and <paramref name="mark"/> (a <see cref="Mark"/>, or <see cref="LogMark.End"/>) into
         /// <paramref name="output"/>, stopping once about <paramref name="limit"/> bytes are copied. Returns the bytes
-        /// copied; <paramref name="dropped"/> counts the frames skipped because the log overtook this reader.
+        /// copied. Frames the log overtook are skipped and counted as dropped.
         /// </summary>
-        public int CopyTo(IBufferWriter<byte> output, int limit, LogMark mark, out long dropped)
+        public int CopyTo(IBufferWriter<byte> output, int limit, LogMark mark)
         {
-            dropped = 0;
             int copied = 0;
-            long until = Math.Min(mark.Position, Volatile.Read(ref _end));
+            long end = Volatile.Read(ref _end);
+            var until = mark.Position <= end ? mark : new LogMark(end, _endFrame);
             var chunks = _log._chunks;
-            while (copied < limit && Position < until)
+            while (copied < limit && Position < until.Position)
             {
                 if (Volatile.Read(ref _log._sequence) - _sequence >= ChunkCount - 1)
                 {
                     // This chunk is the next the sender reuses: copying it would likely be wasted.
-                    dropped += SkipAhead();
+                    SkipAhead();
                 }
 
                 var chunk = chunks[_sequence & (ChunkCount - 1)];
@@ -261,41 +311,33 @@ internal sealed class PublishLog
                         break;   // not started yet: nothing new
                     }
 
-                    dropped += SkipAhead();
+                    SkipAhead();
                     continue;
                 }
 
                 int committed = (int)(state & FieldMask);
                 int bytes = committed;
-                if (_sequence == until >> FieldBits)
+                if (_sequence == until.Position >> FieldBits)
                 {
-                    bytes = Math.Min(bytes, (int)(until & FieldMask));
+                    bytes = Math.Min(bytes, (int)(until.Position & FieldMask));
                 }
 
                 if (bytes > _offset)
                 {
-                    // Read before the copy, which then checks that the chunk was not reused since.
-                    long first = chunk.FirstFrame;
-                    if (!TryCopy(chunk, bytes - _offset, output))
+                    // Read before the copy, which then checks that the chunk was not reused since. At the chunk's
+                    // committed end the state tells the next frame's number, at a mark (or the reader's end) the mark does.
+                    long next = bytes == committed ? chunk.FirstFrame + ((state >> FieldBits) & FieldMask) : until.Frame;
+                    if (!TryCopy(chunk, bytes - _offset, next, output))
                     {
-                        // Reused while copying: what was copied may be torn, and was not committed.
-                        dropped += SkipAhead();
+                        // Reused while copying (what was copied may be torn), or its frames already counted as dropped:
+                        // nothing was committed.
+                        SkipAhead();
                         continue;
                     }
 
                     copied += bytes - _offset;
                     _offset = bytes;
-
-                    // At the chunk's committed end the state tells the next frame's number, at a mark the mark does (at the
-                    // reader's end nothing more is read).
-                    if (bytes == committed)
-                    {
-                        _nextFrame = first + ((state >> FieldBits) & FieldMask);
-                    }
-                    else if (until == mark.Position)
-                    {
-                        _nextFrame = mark.Frame;
-                    }
+                    _nextFrame = next;
                 }
 
                 if ((state & SealedBit) == 0 || bytes < committed)
@@ -313,7 +355,7 @@ internal sealed class PublishLog
         // Copies [offset, offset + length) of the chunk to the output and commits it there only if the chunk was not
         // reused meanwhile. The copy goes straight into the output's buffer when it has room in one span, else through
         // a staging buffer (asking the output for a larger span would leave the rest of its segment unused).
-        private bool TryCopy(Chunk chunk, int length, IBufferWriter<byte> output)
+        private bool TryCopy(Chunk chunk, int length, long nextFrame, IBufferWriter<byte> output)
         {
             var source = chunk.Buffer!.AsSpan(_offset, length);
             var span = output.GetSpan();
@@ -327,7 +369,7 @@ internal sealed class PublishLog
 
             // The copy's loads complete before the generation is read again (a sequence lock's reader side).
             Interlocked.MemoryBarrier();
-            if (!IsGeneration(Volatile.Read(ref chunk.State), _sequence))
+            if (!IsGeneration(Volatile.Read(ref chunk.State), _sequence) || !ClaimCopied(nextFrame))
             {
                 return false;
             }
@@ -345,8 +387,8 @@ internal sealed class PublishLog
         }
 
         // Overtaken: moves to a chunk far enough behind the sender's to stay intact a while, at its first frame, and
-        // returns how many frames were skipped.
-        private long SkipAhead()
+        // counts the frames skipped that the sender has not counted.
+        private void SkipAhead()
         {
             while (true)
             {
@@ -358,11 +400,11 @@ internal sealed class PublishLog
                 Interlocked.MemoryBarrier();
                 if (IsGeneration(state, target) && IsGeneration(Volatile.Read(ref chunk.State), target))
                 {
-                    long skipped = first - _nextFrame;
                     _sequence = target;
                     _offset = 0;
                     _nextFrame = first;
-                    return Math.Max(0, skipped);
+                    ClaimDropped(first);
+                    return;
                 }
             }
         }

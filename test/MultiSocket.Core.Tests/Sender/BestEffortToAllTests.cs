@@ -23,7 +23,7 @@ public class BestEffortToAllTests
             Assert.That(sent.IsCompletedSuccessfully, "a best-effort send never waits");
         }
 
-        // A byte-stream pipe counts what the publish log overtook when its write loop next reads the log.
+        // A byte-stream pipe's drops are counted as the publish log overwrites what it had not copied.
         await Wait.UntilAsync(() => publisher.Statistics.Dropped > 0, "the flood's drops to be counted");
 
         // The subscriber catches up; a later publish must get through (a full pipe is skipped only for a while).
