@@ -37,6 +37,9 @@ public sealed class Message : IDisposable
     /// writes the log's frames up to here first (<see cref="Internal.PublishLog.Mark"/>).
     /// </summary>
     internal Internal.PublishLog.LogMark LogMark;
+
+    /// <summary>Set only on the entry that stands for a <see cref="ReceiveBatch"/> in a receive queue.</summary>
+    internal ReceiveBatch? Batch;
     private MessagePath _source;
     private MessagePath _destination;
 

@@ -16,6 +16,10 @@ internal sealed partial class Pipe
         using var decoder = new FrameDecoder(Id, _maxContentLength);
         var receiver = _socket.Receiver;
 
+        // Runs of small whole frames go to the consumers as batches, to be decoded as they are received (see
+        // ReceiveBatch); a large frame, one cut by a read's end, or an invalid one is decoded here.
+        bool batches = receiver.AcceptsBatches;
+
         // Reads take no token (a cancellable read registers with it every time it waits); an abort cancels the pending
         // read instead, registered once per pipe.
         var abort = token.UnsafeRegister(static reader => ((PipeReader)reader!).CancelPendingRead(), input);
@@ -27,8 +31,27 @@ internal sealed partial class Pipe
                 var buffer = result.Buffer;
                 try
                 {
-                    while (decoder.TryDecode(ref buffer, out var message))
+                    while (true)
                     {
+                        long whole = batches ? decoder.WholeFramesLength(buffer, ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit) : 0;
+                        if (whole > 0)
+                        {
+                            var batch = ReceiveBatch.Open(Id, buffer.Slice(0, whole));
+                            buffer = buffer.Slice(whole);
+                            var queued = receiver.DeliverAsync(batch.Carrier, token);
+                            if (!queued.IsCompletedSuccessfully)
+                            {
+                                await DeliverBatchSlowAsync(queued, batch).ConfigureAwait(false);
+                            }
+
+                            continue;
+                        }
+
+                        if (!decoder.TryDecode(ref buffer, out var message))
+                        {
+                            break;
+                        }
+
                         var delivered = receiver.DeliverAsync(message, token);
                         if (!delivered.IsCompletedSuccessfully)
                         {
@@ -58,6 +81,21 @@ internal sealed partial class Pipe
             // Unregister first: a reader may refuse CancelPendingRead once completed.
             abort.Dispose();
             await input.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    // A batch waits for room in the receive queue; one that never gets there goes back to its pool.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask DeliverBatchSlowAsync(ValueTask queued, ReceiveBatch batch)
+    {
+        try
+        {
+            await queued.ConfigureAwait(false);
+        }
+        catch
+        {
+            batch.Discard();
+            throw;
         }
     }
 

@@ -73,6 +73,69 @@ public sealed class FrameDecoder : IDisposable
     }
 
     /// <summary>
+    /// The length of the run of whole, valid frames of at most <paramref name="frameLimit"/> bytes each that starts
+    /// <paramref name="buffer"/>, up to about <paramref name="limit"/> bytes (the frame that crosses it is included); 0
+    /// when a frame is part way or the first frame is not such a frame. Those frames can be decoded anywhere, later, with
+    /// <see cref="Decode"/>; the rest is for <see cref="TryDecode"/> (which throws for an invalid frame).
+    /// </summary>
+    internal long WholeFramesLength(in ReadOnlySequence<byte> buffer, int frameLimit, int limit)
+    {
+        if (_pending is not null)
+        {
+            return 0;
+        }
+
+        long total = 0;
+        var rest = buffer;
+        while (total < limit)
+        {
+            // Frames within the first segment, from one span.
+            var span = rest.FirstSpan;
+            int at = 0;
+            while (span.Length - at >= FrameHeader.Size && total + at < limit)
+            {
+                var header = FrameHeader.Read(span[at..]);
+                long size = header.FrameSize;
+                if (size > frameLimit || size > span.Length - at || Check(header) is not null)
+                {
+                    break;
+                }
+
+                at += (int)size;
+            }
+
+            total += at;
+            rest = rest.Slice(at);
+            if (rest.IsEmpty || total >= limit)
+            {
+                return total;
+            }
+
+            // A frame that crosses into the next segment (or the first that does not qualify).
+            if (!FrameHeader.TryRead(rest, out var next) || next.FrameSize > frameLimit || next.FrameSize > rest.Length || Check(next) is not null)
+            {
+                return total;
+            }
+
+            total += next.FrameSize;
+            rest = rest.Slice(next.FrameSize);
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Decodes the whole frame at the start of <paramref name="frame"/>, one that <see cref="WholeFramesLength"/>
+    /// counted, for the pipe <paramref name="pipeId"/>; <paramref name="size"/> is the frame's length.
+    /// </summary>
+    internal static Message Decode(ReadOnlySpan<byte> frame, uint pipeId, out int size)
+    {
+        var header = FrameHeader.Read(frame);
+        size = (int)header.FrameSize;
+        return DecodeFrame(frame, header, pipeId);
+    }
+
+    /// <summary>
     /// Checks, at end of stream, that no frame was cut short.
     /// </summary>
     /// <exception cref="FrameException">The stream ended inside a frame.</exception>
@@ -115,8 +178,16 @@ public sealed class FrameDecoder : IDisposable
             return false;
         }
 
+        message = DecodeFrame(span, header, _pipeId);
+        buffer = buffer.Slice(size);
+        return true;
+    }
+
+    // A whole frame, its header read (and valid), from one span.
+    private static Message DecodeFrame(ReadOnlySpan<byte> span, in FrameHeader header, uint pipeId)
+    {
         int at = FrameHeader.Size;
-        var source = MessagePath.Read(span.Slice(at, header.Hops * 4), header.Hops, _pipeId);
+        var source = MessagePath.Read(span.Slice(at, header.Hops * 4), header.Hops, pipeId);
         at += header.Hops * 4;
         var destination = MessagePath.Empty;
         if (header.Distance > 0)
@@ -126,10 +197,9 @@ public sealed class FrameDecoder : IDisposable
             at += header.Distance * 4;
         }
 
-        message = NewMessage(header, source, destination);
+        var message = NewMessage(header, source, destination);
         span.Slice(at, (int)header.Length).CopyTo(message.WritableContent.Span);
-        buffer = buffer.Slice(size);
-        return true;
+        return message;
     }
 
     private static Message NewMessage(in FrameHeader header, MessagePath source, MessagePath destination)
@@ -176,33 +246,44 @@ public sealed class FrameDecoder : IDisposable
 
     private void Validate(in FrameHeader header)
     {
+        if (Check(header) is { } error)
+        {
+            throw error;
+        }
+    }
+
+    // What is wrong with a frame's header, or null.
+    private FrameException? Check(in FrameHeader header)
+    {
         if (_maxContentLength != 0 && header.Length > _maxContentLength)
         {
-            throw new FrameException(
+            return new FrameException(
                 FrameError.ContentTooLong,
                 $"Frame content of {header.Length} bytes exceeds the receive limit of {_maxContentLength} bytes.");
         }
 
         if (header.Length > Array.MaxLength)
         {
-            throw new FrameException(FrameError.ContentTooLong, $"Frame content of {header.Length} bytes is larger than .NET can hold.");
+            return new FrameException(FrameError.ContentTooLong, $"Frame content of {header.Length} bytes is larger than .NET can hold.");
         }
 
         if ((byte)header.SendType == 3)
         {
-            throw new FrameException(FrameError.InvalidSendType, "Frame has send type 3, which is not defined.");
+            return new FrameException(FrameError.InvalidSendType, "Frame has send type 3, which is not defined.");
         }
 
         if (header.SendType == SendType.ToDestination ? header.Distance == 0 : header.Distance != 0)
         {
-            throw new FrameException(
+            return new FrameException(
                 FrameError.InvalidPath,
                 $"Frame of send type {header.SendType} has a destination of {header.Distance} ids.");
         }
 
         if (header.Hops == MessagePath.MaxLength)
         {
-            throw new FrameException(FrameError.InvalidPath, "Frame has already taken 255 hops; its source path cannot grow.");
+            return new FrameException(FrameError.InvalidPath, "Frame has already taken 255 hops; its source path cannot grow.");
         }
+
+        return null;
     }
 }

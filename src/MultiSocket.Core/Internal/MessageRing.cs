@@ -110,6 +110,57 @@ internal sealed class MessageRing
     }
 
     /// <summary>
+    /// The message at the head without taking it, for consumers that take a head entry in several steps (a receive
+    /// batch stays at the head until its last message is taken). False when the ring is empty. The message is only the
+    /// head's while <see cref="IsHead"/> says so: another consumer may take it meanwhile.
+    /// </summary>
+    public bool TryPeek(out long position, [NotNullWhen(true)] out Message? message)
+    {
+        var slots = _slots;
+        while (true)
+        {
+            position = Volatile.Read(ref _positions.Head);
+            ref var slot = ref slots[Index(position)];
+            if (Volatile.Read(ref slot.Sequence) != position + 1)
+            {
+                if (position == Volatile.Read(ref _positions.Head))
+                {
+                    // Not written yet (or being freed by the consumer that took it): empty.
+                    message = null;
+                    return false;
+                }
+
+                continue;
+            }
+
+            message = Volatile.Read(ref slot.Item);
+
+            // Taken meanwhile (the item may be gone, or a later lap's): look again.
+            if (message is not null && position == Volatile.Read(ref _positions.Head))
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>True while <paramref name="position"/> (from <see cref="TryPeek"/>) is the head.</summary>
+    public bool IsHead(long position) => Volatile.Read(ref _positions.Head) == position;
+
+    /// <summary>Takes the head entry seen at <paramref name="position"/> by <see cref="TryPeek"/>; false when another consumer took it first.</summary>
+    public bool TryTakeHead(long position)
+    {
+        if (Interlocked.CompareExchange(ref _positions.Head, position + 1, position) != position)
+        {
+            return false;
+        }
+
+        ref var slot = ref _slots[Index(position)];
+        slot.Item = null;
+        Volatile.Write(ref slot.Sequence, position + _slots.Length);
+        return true;
+    }
+
+    /// <summary>
     /// <see cref="TryDequeue"/> for a ring that one consumer at a time reads (a pipe's write loop): the head is only
     /// ever moved by that consumer, so it needs no compare-exchange. The exchange was a full fence per message, which
     /// kept the CPU from loading the next message (another core's cache lines) while it encoded this one.

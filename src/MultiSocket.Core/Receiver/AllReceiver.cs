@@ -39,6 +39,9 @@ internal sealed class AllReceiver : Receiver
     /// </summary>
     public void Intercept(Func<Message, bool> take) => _interceptor = take;
 
+    /// <summary>Batches are decoded by consumers, which an interceptor would not see: only without one.</summary>
+    public override bool AcceptsBatches => _interceptor is null;
+
     public override ValueTask DeliverAsync(Message message, CancellationToken cancellationToken) =>
         TryDeliver(message) ? default : DeliverSlowAsync(message, cancellationToken);
 
@@ -122,8 +125,12 @@ internal sealed class AllReceiver : Receiver
         }
         catch
         {
-            // The socket is closing (or the pipe aborted): the message has nowhere to go.
-            message.Dispose();
+            // The socket is closing (or the pipe aborted): the message has nowhere to go. (A batch's entry stays its.)
+            if (message.Batch is null)
+            {
+                message.Dispose();
+            }
+
             throw;
         }
     }
@@ -225,6 +232,9 @@ internal sealed class AllReceiver : Receiver
             return first;
         }
 
+        // A wait can end with nothing to take: another consumer took it, or it is still being queued or decoded (a
+        // producer between its claim and its store, a consumer decoding from the batch). Back off before looking again.
+        var spinner = new SpinWait();
         while (true)
         {
             if (!await WaitForMessageAsync(cancellationToken).ConfigureAwait(false))
@@ -236,6 +246,8 @@ internal sealed class AllReceiver : Receiver
             {
                 return message;
             }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 
@@ -291,24 +303,102 @@ internal sealed class AllReceiver : Receiver
         return !_completed || _queue.Count > 0;
     }
 
+    /// <summary>
+    /// Takes the message at the head of the queue; or, when the head is a <see cref="ReceiveBatch"/>, the batch's next
+    /// message, the batch staying at the head until its last one is taken. So messages leave the queue in the order they
+    /// entered it, for one consumer or several.
+    /// </summary>
     public override bool TryReceive([NotNullWhen(true)] out Message? message)
     {
-        if (_queue.TryDequeue(out message))
+        if (!_queue.TryPeek(out long position, out var head))
+        {
+            message = null;
+            return false;
+        }
+
+        if (head.Batch is null && _queue.TryTakeHead(position))
         {
             OnTaken();
+            message = head;
             return true;
         }
 
-        return false;
+        return TryReceiveContended(position, head, out message);
+    }
+
+    // The head is a batch, or another consumer took the head first.
+    private bool TryReceiveContended(long position, Message head, [NotNullWhen(true)] out Message? message)
+    {
+        var spinner = new SpinWait();
+        while (true)
+        {
+            if (head.Batch is { } batch)
+            {
+                // The generation read while the batch's entry is still at the head is the one it was queued with (a
+                // batch is reused only once its entry has left the queue).
+                int generation = batch.Generation;
+                if (_queue.IsHead(position))
+                {
+                    switch (batch.TryTake(generation, out message))
+                    {
+                        case ReceiveBatch.Take.Message when message is not null:
+                            // More in the batch: a consumer waiting meanwhile (several at once) may take the next.
+                            if (Volatile.Read(ref _waitingReaders) != 0)
+                            {
+                                WakeReader(all: false);
+                            }
+
+                            return true;
+                        case ReceiveBatch.Take.Last when message is not null:
+                            // Only the consumer that takes the last message moves the head past a batch.
+                            _queue.TryTakeHead(position);
+                            OnTaken();
+                            batch.Finish();
+                            return true;
+                        case ReceiveBatch.Take.Busy:
+                            // Another consumer is decoding the next message: a moment.
+                            spinner.SpinOnce(sleep1Threshold: -1);
+                            break;
+                    }
+                }
+            }
+            else if (_queue.TryTakeHead(position))
+            {
+                OnTaken();
+                message = head;
+                return true;
+            }
+
+            if (!_queue.TryPeek(out position, out var next))
+            {
+                message = null;
+                return false;
+            }
+
+            head = next;
+        }
     }
 
     public override async IAsyncEnumerable<Message> ReceiveAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var spinner = new SpinWait();
         do
         {
+            bool any = false;
             while (TryReceive(out var message))
             {
+                any = true;
                 yield return message;
+            }
+
+            if (any)
+            {
+                spinner.Reset();
+            }
+            else
+            {
+                // As in ReceiveSlowAsync: the wait ended with nothing to take.
+                spinner.SpinOnce(sleep1Threshold: -1);
             }
         }
         while (await WaitForMessageAsync(cancellationToken).ConfigureAwait(false));

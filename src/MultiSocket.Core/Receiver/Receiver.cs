@@ -12,6 +12,13 @@ internal abstract class Receiver
     public abstract bool TryDeliver(Message message);
 
     /// <summary>
+    /// True when a byte-stream pipe may queue whole reads as <see cref="ReceiveBatch"/>es for consumers to decode (its
+    /// <see cref="ReceiveBatch.Carrier"/> through <see cref="DeliverAsync"/>); false when every message must be
+    /// delivered on its own.
+    /// </summary>
+    public virtual bool AcceptsBatches => false;
+
+    /// <summary>
     /// Queues <paramref name="writer"/> among the writers a consumer resumes once the receive queue has drained to half
     /// (after a failed <see cref="TryDeliver"/>), unless there is room already or the receiver is completed.
     /// </summary>

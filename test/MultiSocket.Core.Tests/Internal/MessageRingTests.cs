@@ -416,4 +416,41 @@ public class MessageRingTests
         Assert.That(Task.WaitAll(sending, Wait.Timeout), Is.True);
         Assert.That(ring.TryDequeueSingleConsumer(out _), Is.False);
     }
+
+    [Test]
+    public void PeekLeavesTheHeadAndOnlyOneTakeOfAPositionSucceeds()
+    {
+        var ring = new MessageRing(4);
+        Assert.That(ring.TryPeek(out _, out var none), Is.False, "empty");
+        Assert.That(none, Is.Null);
+        var first = Numbered(0, 1);
+        var second = Numbered(0, 2);
+        ring.TryEnqueue(first);
+        ring.TryEnqueue(second);
+
+        Assert.That(ring.TryPeek(out long position, out var head), Is.True);
+        Assert.That(head, Is.SameAs(first));
+        Assert.That(ring.TryPeek(out long again, out var still), Is.True, "a peek takes nothing");
+        Assert.That((again, still), Is.EqualTo((position, first)));
+        Assert.That(ring.Count, Is.EqualTo(2));
+        Assert.That(ring.IsHead(position), Is.True);
+
+        Assert.That(ring.TryTakeHead(position), Is.True);
+        Assert.That(ring.TryTakeHead(position), Is.False, "that position was taken already");
+        Assert.That(ring.IsHead(position), Is.False);
+        Assert.That(ring.TryPeek(out long next, out var nextHead), Is.True);
+        Assert.That((next, nextHead), Is.EqualTo((position + 1, second)));
+
+        // The slot is free for the next lap.
+        Assert.That(ring.TryDequeue(out var taken), Is.True);
+        Assert.That(taken, Is.SameAs(second));
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.That(ring.TryEnqueue(Numbered(1, i)), Is.True, $"lap two, {i}");
+        }
+
+        first.Dispose();
+        second.Dispose();
+        DrainAndDispose(ring);
+    }
 }

@@ -1,0 +1,126 @@
+using System.Buffers;
+using MultiSocket.Internal;
+
+namespace MultiSocket;
+
+/// <summary>
+/// A run of small whole frames from one read of a byte-stream pipe, copied out of the pipe's buffer and queued in the
+/// socket's receive queue as one entry; the consumers that take it decode its messages one per receive.
+/// </summary>
+/// <remarks>
+/// Decoded by the read loop, each message was made on one core and read on another: the message object, its content
+/// and its slot in the queue each crossed between the cores, which in the machine's slower state cost more than the rest
+/// of the receive path (docs/performance.md, round 11). Decoded by the consumer, a message is made, read and returned to
+/// its pool on one thread; only the frames' bytes cross, in order, with one copy per read.
+/// <para>Consumers decode only while they hold the batch (a compare-exchange on its state), so they take its messages one
+/// at a time and in order. The state carries the opening's generation, since the object is pooled: a consumer that
+/// looked at the batch before it was finished and reused cannot take from its next opening.</para>
+/// </remarks>
+internal sealed class ReceiveBatch
+{
+    /// <summary>Frames up to this size (header and paths included) are batched; larger ones are decoded by the read loop.</summary>
+    public const int FrameLimit = 4 * 1024;
+
+    /// <summary>A batch stops after the frame that reaches this many bytes.</summary>
+    public const int ByteLimit = 32 * 1024;
+
+    private static readonly ThreadCachingPool<ReceiveBatch> Pool = new(() => new ReceiveBatch(), maxBatches: 8);
+
+    // The state word: the opening's generation (bits 2 and up) and where it is (bits 0-1).
+    private const int Live = 0;
+    private const int Busy = 1;
+    private const int Over = 2;
+    private const int Where = 3;
+
+    private byte[] _bytes = [];
+    private int _at;
+    private int _end;
+    private uint _pipeId;
+    private int _state = Over;
+
+    private ReceiveBatch()
+    {
+        // The batch's entry in the receive queue: it stays with the batch, never disposed.
+        Carrier = Message.Rent(0);
+        Carrier.Batch = this;
+    }
+
+    /// <summary>Outcome of <see cref="TryTake"/>.</summary>
+    public enum Take
+    {
+        /// <summary>A message; the batch holds more.</summary>
+        Message,
+
+        /// <summary>The batch's last message: the caller stops pointing at the batch, then calls <see cref="Finish"/>.</summary>
+        Last,
+
+        /// <summary>No message: another consumer is decoding from the batch.</summary>
+        Busy,
+
+        /// <summary>No message: that opening is over (or a newer one began); look again.</summary>
+        Stale,
+    }
+
+    /// <summary>What stands for the batch in the receive queue.</summary>
+    public Message Carrier { get; }
+
+    /// <summary>The opening the batch is at; pass it to <see cref="TryTake"/>.</summary>
+    public int Generation => Volatile.Read(ref _state) >> 2;
+
+    /// <summary>
+    /// A batch holding a copy of <paramref name="frames"/>, whole valid frames (<see cref="FrameDecoder.WholeFramesLength"/>)
+    /// received by the pipe <paramref name="pipeId"/>.
+    /// </summary>
+    public static ReceiveBatch Open(uint pipeId, in ReadOnlySequence<byte> frames)
+    {
+        var batch = Pool.Rent();
+        int length = (int)frames.Length;
+        batch._bytes = BufferPool.Rent(length);
+        frames.CopyTo(batch._bytes);
+        batch._at = 0;
+        batch._end = length;
+        batch._pipeId = pipeId;
+        Volatile.Write(ref batch._state, (((batch._state >> 2) + 1) << 2) | Live);
+        return batch;
+    }
+
+    /// <summary>Takes the next message of opening <paramref name="generation"/>.</summary>
+    public Take TryTake(int generation, out Message? message)
+    {
+        int live = generation << 2;
+        int state = Interlocked.CompareExchange(ref _state, live | Busy, live);
+        if (state != live)
+        {
+            message = null;
+            return (state >> 2) == generation && (state & Where) == Busy ? Take.Busy : Take.Stale;
+        }
+
+        message = FrameDecoder.Decode(_bytes.AsSpan(_at, _end - _at), _pipeId, out int size);
+        _at += size;
+        if (_at < _end)
+        {
+            Volatile.Write(ref _state, live);
+            return Take.Message;
+        }
+
+        // Still held (busy): the caller stops pointing at it before Finish lets the batch be reused.
+        return Take.Last;
+    }
+
+    /// <summary>Ends the opening whose last message <see cref="TryTake"/> gave, and returns the batch to its pool.</summary>
+    public void Finish()
+    {
+        BufferPool.Return(_bytes);
+        _bytes = [];
+        Volatile.Write(ref _state, (_state & ~Where) | Over);
+        Pool.Return(this);
+    }
+
+    /// <summary>Returns a batch that was never queued (its delivery failed) to its pool.</summary>
+    public void Discard()
+    {
+        int state = _state;
+        _state = (state & ~Where) | Busy;
+        Finish();
+    }
+}
