@@ -36,7 +36,9 @@ public sealed record SocketOptions
 
     /// <summary>
     /// Capacity of the socket's receive queue, shared by all pipes (default 64). In-process peers put their messages
-    /// straight into it.
+    /// straight into it. A tcp, ipc or ws pipe queues each run of small whole frames it reads at once (frames up to 4 KiB,
+    /// up to 32 KiB per run) as one entry, which the receiving consumers decode one message at a time as they take them;
+    /// larger frames take an entry each. Messages leave the queue in the order they arrived, whichever way they came.
     /// </summary>
     public int ReceiveQueueSize { get; init; } = DefaultReceiveQueueSize;
 

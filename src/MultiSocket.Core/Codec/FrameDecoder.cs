@@ -74,7 +74,7 @@ public sealed class FrameDecoder : IDisposable
 
     /// <summary>
     /// The length of the run of whole, valid frames of at most <paramref name="frameLimit"/> bytes each that starts
-    /// <paramref name="buffer"/>, up to about <paramref name="limit"/> bytes (the frame that crosses it is included); 0
+    /// <paramref name="buffer"/>, up to <paramref name="limit"/> bytes (at least one frame); 0
     /// when a frame is part way or the first frame is not such a frame. Those frames can be decoded anywhere, later, with
     /// <see cref="Decode"/>; the rest is for <see cref="TryDecode"/> (which throws for an invalid frame).
     /// </summary>
@@ -92,11 +92,11 @@ public sealed class FrameDecoder : IDisposable
             // Frames within the first segment, from one span.
             var span = rest.FirstSpan;
             int at = 0;
-            while (span.Length - at >= FrameHeader.Size && total + at < limit)
+            while (span.Length - at >= FrameHeader.Size)
             {
                 var header = FrameHeader.Read(span[at..]);
                 long size = header.FrameSize;
-                if (size > frameLimit || size > span.Length - at || Check(header) is not null)
+                if (size > frameLimit || size > span.Length - at || (total + at + size > limit && total + at > 0) || Check(header) is not null)
                 {
                     break;
                 }
@@ -112,7 +112,8 @@ public sealed class FrameDecoder : IDisposable
             }
 
             // A frame that crosses into the next segment (or the first that does not qualify).
-            if (!FrameHeader.TryRead(rest, out var next) || next.FrameSize > frameLimit || next.FrameSize > rest.Length || Check(next) is not null)
+            if (!FrameHeader.TryRead(rest, out var next) || next.FrameSize > frameLimit || next.FrameSize > rest.Length ||
+                (total + next.FrameSize > limit && total > 0) || Check(next) is not null)
             {
                 return total;
             }

@@ -35,7 +35,8 @@ internal sealed class AllReceiver : Receiver
     /// Gives every arriving message to <paramref name="take"/> first, on the delivering thread (a pipe's read loop, an
     /// in-process sender); a message it takes (true) is its own and never reaches the queue. For protocols that route
     /// arrivals themselves (replies to their requests): one thread hop less than a loop reading the queue. It must be
-    /// quick and must not block. Set before the socket connects.
+    /// quick and must not block. Set before the socket connects: pipes made before it queue receive batches, which the
+    /// interceptor would not see.
     /// </summary>
     public void Intercept(Func<Message, bool> take) => _interceptor = take;
 

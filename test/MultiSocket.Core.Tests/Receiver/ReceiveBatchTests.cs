@@ -90,13 +90,20 @@ public class ReceiveBatchTests
     }
 
     [Test]
-    public void WholeFramesLengthEndsWithTheFrameThatReachesTheByteLimit()
+    public void WholeFramesLengthStaysWithinTheByteLimit([Values(0, 1)] int segmentBoundaryAtTheLimit)
     {
         var frame = Frame(1000);
         var bytes = Enumerable.Repeat(frame, 100).SelectMany(f => f).ToArray();
+        int frames = ReceiveBatch.ByteLimit / frame.Length;
+        Assume.That(ReceiveBatch.ByteLimit % frame.Length, Is.Not.Zero);
+
+        // In one segment, and with the frame that would cross the limit split between two segments.
+        var buffer = segmentBoundaryAtTheLimit == 0
+            ? new ReadOnlySequence<byte>(bytes)
+            : SequenceBuilder.SplitAt(bytes, (frames * frame.Length) + 10);
         using var decoder = new FrameDecoder(PipeId, 0);
-        int frames = (ReceiveBatch.ByteLimit + frame.Length - 1) / frame.Length;
-        Assert.That(decoder.WholeFramesLength(new ReadOnlySequence<byte>(bytes), ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit), Is.EqualTo((long)frames * frame.Length));
+        Assert.That(decoder.WholeFramesLength(buffer, ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit), Is.EqualTo((long)frames * frame.Length));
+        Assert.That(decoder.WholeFramesLength(buffer, ReceiveBatch.FrameLimit, limit: 10), Is.EqualTo(frame.Length), "one frame at least");
     }
 
     [Test]
