@@ -28,7 +28,11 @@ internal sealed class ReceiveBatch
     /// </summary>
     public const int ByteLimit = 32 * 1024;
 
-    private static readonly ThreadCachingPool<ReceiveBatch> Pool = new(() => new ReceiveBatch(), maxBatches: 8);
+    // Batch buffers come in two sizes only, so that what the pool must hold is the number of batches in flight rather
+    // than a number per power of two, which moved with the mix of run lengths the reads bring.
+    private const int SmallBuffer = 4 * 1024;
+
+    private static readonly ThreadCachingPool<ReceiveBatch> Pool = new(() => new ReceiveBatch(), maxBatches: 64);
 
     // The state word: the opening's generation (bits 2 and up) and where it is (bits 0-1).
     private const int Live = 0;
@@ -79,7 +83,7 @@ internal sealed class ReceiveBatch
     {
         var batch = Pool.Rent();
         int length = (int)frames.Length;
-        batch._bytes = BufferPool.Rent(length);
+        batch._bytes = BufferPool.Rent(length <= SmallBuffer ? SmallBuffer : ByteLimit);
         frames.CopyTo(batch._bytes);
         batch._at = 0;
         batch._end = length;
