@@ -17,7 +17,7 @@ internal sealed partial class Pipe
         var receiver = _socket.Receiver;
 
         // Runs of small whole frames go to the consumers as batches, to be decoded as they are received (see
-        // ReceiveBatch); a large frame, one cut by a read's end, or an invalid one is decoded here.
+        // ReceiveBatch); a lone frame, a large frame, one cut by a read's end, or an invalid one is decoded here.
         bool batches = receiver.AcceptsBatches;
 
         // Reads take no token (a cancellable read registers with it every time it waits); an abort cancels the pending
@@ -33,7 +33,7 @@ internal sealed partial class Pipe
                 {
                     while (true)
                     {
-                        long whole = batches ? decoder.WholeFramesLength(buffer, ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit) : 0;
+                        long whole = batches ? decoder.WholeFramesLength(buffer, ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit, ReceiveBatch.MinFrames) : 0;
                         if (whole > 0)
                         {
                             var batch = ReceiveBatch.Open(Id, buffer.Slice(0, whole));

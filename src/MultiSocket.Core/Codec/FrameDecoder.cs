@@ -74,17 +74,25 @@ public sealed class FrameDecoder : IDisposable
 
     /// <summary>
     /// The length of the run of whole, valid frames of at most <paramref name="frameLimit"/> bytes each that starts
-    /// <paramref name="buffer"/>, up to <paramref name="limit"/> bytes (at least one frame); 0
+    /// <paramref name="buffer"/>, up to <paramref name="limit"/> bytes (at least one frame); 0 when the run has fewer than
+    /// <paramref name="minFrames"/> frames,
     /// when a frame is part way or the first frame is not such a frame. Those frames can be decoded anywhere, later, with
     /// <see cref="Decode"/>; the rest is for <see cref="TryDecode"/> (which throws for an invalid frame).
     /// </summary>
-    internal long WholeFramesLength(in ReadOnlySequence<byte> buffer, int frameLimit, int limit)
+    internal long WholeFramesLength(in ReadOnlySequence<byte> buffer, int frameLimit, int limit, int minFrames = 1)
     {
         if (_pending is not null)
         {
             return 0;
         }
 
+        long total = MeasureRun(buffer, frameLimit, limit, out int frames);
+        return frames >= minFrames ? total : 0;
+    }
+
+    private long MeasureRun(in ReadOnlySequence<byte> buffer, int frameLimit, int limit, out int frames)
+    {
+        frames = 0;
         long total = 0;
         var rest = buffer;
         while (total < limit)
@@ -102,6 +110,7 @@ public sealed class FrameDecoder : IDisposable
                 }
 
                 at += (int)size;
+                frames++;
             }
 
             total += at;
@@ -119,6 +128,7 @@ public sealed class FrameDecoder : IDisposable
             }
 
             total += next.FrameSize;
+            frames++;
             rest = rest.Slice(next.FrameSize);
         }
 

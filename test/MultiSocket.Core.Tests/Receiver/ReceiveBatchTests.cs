@@ -54,6 +54,18 @@ public class ReceiveBatchTests
     }
 
     [Test]
+    public void ALoneFrameIsNotARun()
+    {
+        var frame = Frame(10);
+        using var decoder = new FrameDecoder(PipeId, 0);
+        var one = new ReadOnlySequence<byte>([.. frame, .. Frame(ReceiveBatch.FrameLimit)]);
+        Assert.That(decoder.WholeFramesLength(one, ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit, ReceiveBatch.MinFrames), Is.Zero);
+        Assert.That(decoder.WholeFramesLength(one, ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit), Is.EqualTo(frame.Length));
+        var two = new ReadOnlySequence<byte>([.. frame, .. frame]);
+        Assert.That(decoder.WholeFramesLength(two, ReceiveBatch.FrameLimit, ReceiveBatch.ByteLimit, ReceiveBatch.MinFrames), Is.EqualTo(2 * frame.Length));
+    }
+
+    [Test]
     public void WholeFramesLengthStopsAtAFrameOverTheFrameLimit()
     {
         var small = Frame(10);
