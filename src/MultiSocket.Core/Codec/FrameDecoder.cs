@@ -74,10 +74,10 @@ public sealed class FrameDecoder : IDisposable
 
     /// <summary>
     /// The length of the run of whole, valid frames of at most <paramref name="frameLimit"/> bytes each that starts
-    /// <paramref name="buffer"/>, up to <paramref name="limit"/> bytes (at least one frame); 0 when the run has fewer than
-    /// <paramref name="minFrames"/> frames,
-    /// when a frame is part way or the first frame is not such a frame. Those frames can be decoded anywhere, later, with
-    /// <see cref="Decode"/>; the rest is for <see cref="TryDecode"/> (which throws for an invalid frame).
+    /// <paramref name="buffer"/>, up to <paramref name="limit"/> bytes (at least one frame). 0 when the run has fewer than
+    /// <paramref name="minFrames"/> frames, when a frame is part way, or when the first frame is not such a frame. Those
+    /// frames can be decoded anywhere, later, with <see cref="Decode"/>; the rest is for <see cref="TryDecode"/> (which
+    /// throws for an invalid frame).
     /// </summary>
     internal long WholeFramesLength(in ReadOnlySequence<byte> buffer, int frameLimit, int limit, int minFrames = 1)
     {

@@ -80,33 +80,18 @@ internal sealed class MessageRing
         }
     }
 
+    /// <summary>Takes the head message; false when the ring is empty. A peek and a take of the position peeked.</summary>
     public bool TryDequeue([NotNullWhen(true)] out Message? message)
     {
-        var slots = _slots;
-        long position = Volatile.Read(ref _positions.Head);
-        while (true)
+        while (TryPeek(out long position, out message))
         {
-            ref var slot = ref slots[Index(position)];
-            long turn = Volatile.Read(ref slot.Sequence) - (position + 1);
-            if (turn == 0)
+            if (TryTakeHead(position))
             {
-                if (Interlocked.CompareExchange(ref _positions.Head, position + 1, position) == position)
-                {
-                    message = slot.Item!;
-                    slot.Item = null;
-                    Volatile.Write(ref slot.Sequence, position + slots.Length);
-                    return true;
-                }
+                return true;
             }
-            else if (turn < 0)
-            {
-                // Not written yet: empty.
-                message = null;
-                return false;
-            }
-
-            position = Volatile.Read(ref _positions.Head);
         }
+
+        return false;
     }
 
     /// <summary>
