@@ -103,13 +103,12 @@ public sealed class FrameDecoder : IDisposable
             while (span.Length - at >= FrameHeader.Size)
             {
                 var header = FrameHeader.Read(span[at..]);
-                long size = header.FrameSize;
-                if (size > frameLimit || size > span.Length - at || (total + at + size > limit && total + at > 0) || Check(header) is not null)
+                if (!JoinsRun(header, span.Length - at, total + at, frameLimit, limit))
                 {
                     break;
                 }
 
-                at += (int)size;
+                at += (int)header.FrameSize;
                 frames++;
             }
 
@@ -121,8 +120,7 @@ public sealed class FrameDecoder : IDisposable
             }
 
             // A frame that crosses into the next segment (or the first that does not qualify).
-            if (!FrameHeader.TryRead(rest, out var next) || next.FrameSize > frameLimit || next.FrameSize > rest.Length ||
-                (total + next.FrameSize > limit && total > 0) || Check(next) is not null)
+            if (!FrameHeader.TryRead(rest, out var next) || !JoinsRun(next, rest.Length, total, frameLimit, limit))
             {
                 return total;
             }
@@ -133,6 +131,14 @@ public sealed class FrameDecoder : IDisposable
         }
 
         return total;
+    }
+
+    // Whether the frame whose header this is joins a run of `run` bytes so far: whole within `available` bytes, valid,
+    // at most frameLimit bytes, and within limit (unless it is the run's first frame).
+    private bool JoinsRun(in FrameHeader header, long available, long run, int frameLimit, int limit)
+    {
+        long size = header.FrameSize;
+        return size <= frameLimit && size <= available && (run + size <= limit || run == 0) && Check(header) is null;
     }
 
     /// <summary>
