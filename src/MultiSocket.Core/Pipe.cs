@@ -74,24 +74,42 @@ internal sealed partial class Pipe
     /// Makes a framed byte-stream pipe copy the socket's best-effort sends to all from <paramref name="log"/> (from its
     /// present end); other pipes keep taking them through their queue. Called under the socket's gate.
     /// </summary>
-    public void AttachLog(PublishLog log)
+    public void AttachLog(PublishLog log) => TryAttachLog(log, _socket.Statistics.OnDropped);
+
+    /// <summary>
+    /// Makes a framed byte-stream pipe copy what is appended to <paramref name="log"/> from now on, after the frames it
+    /// has queued until now, until it closes; <paramref name="onDropped"/> counts the frames it loses by falling a
+    /// whole log behind. False for a pipe that cannot (in-process, raw) or that reads a log already (a pipe reads one).
+    /// A pipe closing meanwhile takes nothing from the log.
+    /// </summary>
+    public bool TryAttachLog(PublishLog log, Action<long> onDropped)
     {
         if (_queue is null || _raw)
         {
-            return;
+            return false;
         }
 
         lock (_logGate)
         {
-            var reader = log.AddReader(_queue, _socket.Statistics);
+            if (_queue.LogReader is not null)
+            {
+                return false;
+            }
+
+            var reader = log.AddReader(_queue, onDropped);
             _queue.LogReader = reader;
             if (_queue.IsCompleted)
             {
                 // Closing already: nothing logged from now on is this pipe's.
                 log.RemoveReader(reader);
             }
+
+            return true;
         }
     }
+
+    /// <summary>True when this pipe copies what is appended to <paramref name="log"/>.</summary>
+    public bool Reads(PublishLog log) => _queue?.LogReader?.Log == log;
 
     /// <summary>True for a raw (unframed) pipe.</summary>
     public bool IsRaw => _raw;

@@ -32,6 +32,7 @@ internal sealed class PublishLog
 
     private readonly Chunk[] _chunks = new Chunk[ChunkCount];
     private readonly int _framesPerChunk;
+    private readonly int _queueFrameLimit;
     private readonly Lock _gate = new();
     private volatile Reader[] _readers = [];
 
@@ -40,6 +41,9 @@ internal sealed class PublishLog
     private int _used;
     private int _frames;
     private long _nextFrame;
+
+    // Bumped under the gate by every AddReader: see TryAppend(Message, long).
+    private long _readersVersion;
 
     /// <summary>A log of 8 chunks, each up to <see cref="ChunkSize"/> bytes and twice <paramref name="queueSize"/> frames.</summary>
     /// <remarks>
@@ -51,6 +55,10 @@ internal sealed class PublishLog
     public PublishLog(int queueSize)
     {
         _framesPerChunk = (int)Math.Clamp(2L * queueSize, 1, int.MaxValue);
+
+        // A reader is overtaken once the sender is ChunkCount - 1 chunks ahead (CopyTo): frames up to this size keep at
+        // least a queue's worth in the chunks before that.
+        _queueFrameLimit = (int)Math.Clamp((long)ChunkSize * (ChunkCount - 2) / Math.Max(queueSize, 1), 1, ChunkSize);
         for (int i = 0; i < _chunks.Length; i++)
         {
             _chunks[i] = new Chunk();
@@ -58,6 +66,12 @@ internal sealed class PublishLog
     }
 
     public bool HasReaders => _readers.Length != 0;
+
+    /// <summary>
+    /// Changes whenever a reader is added: a sender that chose what to log for the readers it knew of passes the version
+    /// it saw to <see cref="TryAppend(Message, long, bool)"/>, which then refuses to log for a reader added since.
+    /// </summary>
+    public long ReadersVersion => Volatile.Read(ref _readersVersion);
 
     /// <summary>
     /// The log's end as a position (<see cref="Reader.Position"/>): frames appended before it come before a message
@@ -73,16 +87,30 @@ internal sealed class PublishLog
 
     /// <summary>Appends <paramref name="message"/> as one frame for every reader; false when its frame is larger than a chunk.</summary>
     /// <exception cref="ArgumentException">A path is longer than 255 ids.</exception>
-    public bool TryAppend(Message message)
+    public bool TryAppend(Message message) => TryAppend(message, readersVersion: -1, withinQueue: false);
+
+    /// <summary>
+    /// Appends <paramref name="message"/> as one frame for every reader, only if the readers are still those of
+    /// <paramref name="readersVersion"/> (<see cref="ReadersVersion"/>; -1: any readers) and the frame fits a chunk, or
+    /// with <paramref name="withinQueue"/>, is small enough that the log holds at least a send queue's worth of such
+    /// frames for a reader that falls behind. False when it was not logged (the caller queues it instead).
+    /// </summary>
+    /// <exception cref="ArgumentException">A path is longer than 255 ids.</exception>
+    public bool TryAppend(Message message, long readersVersion, bool withinQueue)
     {
         int size = FrameEncoder.GetFrameSize(message);
-        if (size > ChunkSize)
+        if (size > (withinQueue ? _queueFrameLimit : ChunkSize))
         {
             return false;
         }
 
         lock (_gate)
         {
+            if (readersVersion != -1 && readersVersion != _readersVersion)
+            {
+                return false;
+            }
+
             var chunk = _chunks[_sequence & (ChunkCount - 1)];
             if (ChunkSize - _used < size || _frames == _framesPerChunk)
             {
@@ -143,12 +171,20 @@ internal sealed class PublishLog
     /// A reader starting at the log's end, for one pipe: <see cref="SendQueue.WakeReader"/> tells it of new frames, and
     /// the frames it loses are counted in <paramref name="statistics"/>.
     /// </summary>
-    public Reader AddReader(SendQueue queue, SocketStatistics statistics)
+    public Reader AddReader(SendQueue queue, SocketStatistics statistics) => AddReader(queue, statistics.OnDropped);
+
+    /// <summary>
+    /// A reader starting at the log's end, for one pipe: <see cref="SendQueue.WakeReader"/> tells it of new frames, and
+    /// <paramref name="onDropped"/> is given the number of frames it loses, each frame once (on the sender's thread or
+    /// the reader's).
+    /// </summary>
+    public Reader AddReader(SendQueue queue, Action<long> onDropped)
     {
         lock (_gate)
         {
-            var reader = new Reader(this, queue, statistics, _sequence, _used, _nextFrame);
+            var reader = new Reader(this, queue, onDropped, _sequence, _used, _nextFrame);
             _readers = [.. _readers, reader];
+            Volatile.Write(ref _readersVersion, _readersVersion + 1);
             return reader;
         }
     }
@@ -199,7 +235,7 @@ internal sealed class PublishLog
 
         private readonly PublishLog _log;
         private readonly SendQueue _queue;
-        private readonly SocketStatistics _statistics;
+        private readonly Action<long> _onDropped;
         private long _sequence;
         private int _offset;
         private long _nextFrame;
@@ -210,11 +246,11 @@ internal sealed class PublishLog
         // and the sender what it overwrites, each with a compare-exchange, so every frame is counted exactly once.
         private long _accounted;
 
-        internal Reader(PublishLog log, SendQueue queue, SocketStatistics statistics, long sequence, int offset, long nextFrame)
+        internal Reader(PublishLog log, SendQueue queue, Action<long> onDropped, long sequence, int offset, long nextFrame)
         {
             _log = log;
             _queue = queue;
-            _statistics = statistics;
+            _onDropped = onDropped;
             _sequence = sequence;
             _offset = offset;
             _nextFrame = nextFrame;
@@ -257,7 +293,7 @@ internal sealed class PublishLog
                 long seen = Interlocked.CompareExchange(ref _accounted, upTo, accounted);
                 if (seen == accounted)
                 {
-                    _statistics.OnDropped(upTo - accounted);
+                    _onDropped(upTo - accounted);
                     return;
                 }
 

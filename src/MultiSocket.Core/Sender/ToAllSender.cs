@@ -42,13 +42,14 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
     private void SendBestEffort(Message message, Pipe[] pipes)
     {
         // Pipes in the snapshot that read the log had it before the snapshot was taken or got it from this call.
-        bool logged = Socket.GetPublishLog() is { HasReaders: true } log && log.TryAppend(message);
+        var log = Socket.GetPublishLog();
+        bool logged = log.HasReaders && log.TryAppend(message);
         int queued = pipes.Length;
         if (logged)
         {
             foreach (var pipe in pipes)
             {
-                queued -= pipe.ReadsLog ? 1 : 0;
+                queued -= pipe.Reads(log) ? 1 : 0;
             }
         }
 
@@ -56,7 +57,7 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
         int dropped = 0;
         foreach (var pipe in pipes)
         {
-            if ((!logged || !pipe.ReadsLog) && !pipe.TryEnqueueBestEffort(message))
+            if ((!logged || !pipe.Reads(log)) && !pipe.TryEnqueueBestEffort(message))
             {
                 dropped++;
             }

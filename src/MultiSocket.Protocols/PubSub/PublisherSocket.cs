@@ -1,3 +1,6 @@
+using System.Buffers;
+using MultiSocket.Internal;
+
 namespace MultiSocket.Protocols;
 
 /// <summary>
@@ -6,14 +9,26 @@ namespace MultiSocket.Protocols;
 /// never cross the network.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Publishing never waits: a subscriber whose send queue is full (a slow reader) misses that message alone, and the
 /// drop is counted in <see cref="Dropped"/> and <see cref="SocketStatistics.Dropped"/>. Other subscribers and the
 /// publisher carry on at full speed.
+/// </para>
+/// <para>
+/// A message that every subscriber over tcp, ipc or ws wants (a fan-out to all) is encoded once into a log that those
+/// subscribers' pipes copy from, rather than queued to each: the publisher's cost per message then hardly grows with
+/// the number of subscribers. A subscriber that falls so far behind that the log is overwritten before its pipe copies
+/// it misses the overwritten messages, as it would miss them with a full queue; the log always holds at least a send
+/// queue's worth (<see cref="SocketOptions.SendQueueSize"/>) of such messages, and larger messages (over a few KiB with
+/// the default queue) are queued per subscriber. Messages only some subscribers want, and those to in-process
+/// subscribers, are queued to each matching pipe; every subscriber still gets its messages in the order published.
+/// </para>
 /// </remarks>
 public sealed class PublisherSocket : ProtocolSocket
 {
     private readonly object _gate = new();
-    private volatile Subscriber[] _subscribers = [];
+    private readonly PublishLog _log;
+    private volatile Snapshot _snapshot = new([], -1);
     private long _sent;
     private long _dropped;
 
@@ -24,14 +39,19 @@ public sealed class PublisherSocket : ProtocolSocket
     public PublisherSocket(SocketOptions? options = null)
         : base(RequireDuplex(options, "A publisher sends messages and receives subscriptions"))
     {
+        _log = new PublishLog(Socket.Options.SendQueueSize);
         Socket.PipeRemoved += OnPipeRemoved;
         StartLoop(ReceiveSubscriptionsAsync);
     }
 
-    /// <summary>Messages queued to subscribers (one per subscriber a message went to).</summary>
+    /// <summary>
+    /// Messages handed to subscribers (one per subscriber a message went to): queued to its pipe, or logged for its pipe
+    /// to copy. A logged message the pipe later loses, having fallen a whole log behind, moves from here to
+    /// <see cref="Dropped"/> when the loss is found, so <c>Sent + Dropped</c> counts every message a subscriber matched.
+    /// </summary>
     public long Sent => Interlocked.Read(ref _sent);
 
-    /// <summary>Messages not sent to a subscriber because its send queue was full.</summary>
+    /// <summary>Messages not sent to a subscriber because its send queue was full, or lost from the log (see <see cref="Sent"/>).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Connected subscribers with at least one subscription.</summary>
@@ -40,7 +60,7 @@ public sealed class PublisherSocket : ProtocolSocket
         get
         {
             int count = 0;
-            foreach (var subscriber in _subscribers)
+            foreach (var subscriber in _snapshot.Subscribers)
             {
                 count += subscriber.Prefixes.Length > 0 ? 1 : 0;
             }
@@ -49,13 +69,16 @@ public sealed class PublisherSocket : ProtocolSocket
         }
     }
 
+    /// <summary>Subscribers whose pipes copy the publisher's log (for tests).</summary>
+    internal int LogReaderCount => _snapshot.Readers;
+
     /// <summary>Subscriptions known from all connected subscribers (each subscriber's prefixes counted once).</summary>
     public int SubscriptionCount
     {
         get
         {
             int count = 0;
-            foreach (var subscriber in _subscribers)
+            foreach (var subscriber in _snapshot.Subscribers)
             {
                 count += subscriber.Prefixes.Length;
             }
@@ -70,9 +93,10 @@ public sealed class PublisherSocket : ProtocolSocket
     /// nowhere.
     /// </summary>
     /// <remarks>
-    /// The content is copied once into a pooled buffer shared by all the pipes it goes to. A subscriber whose queue was
-    /// found full misses the next few messages without its queue being tried (the queue's write loop drains it whole,
-    /// so the skipped tries would have found little room), as the core socket's best-effort send to all does.
+    /// The content is copied once into a pooled buffer shared by all the pipes it goes to, or, when every subscriber that
+    /// reads the publisher's log wants it, encoded once into the log (see the class remarks). A subscriber whose queue
+    /// was found full misses the next few messages without its queue being tried (the queue's write loop drains it
+    /// whole, so the skipped tries would have found little room), as the core socket's best-effort send to all does.
     /// </remarks>
     /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
     /// <exception cref="OperationCanceledException">The token is already cancelled.</exception>
@@ -81,26 +105,66 @@ public sealed class PublisherSocket : ProtocolSocket
         ThrowIfDisposed();
         cancellationToken.ThrowIfCancellationRequested();
         var span = content.Span;
-        var subscribers = _subscribers;
-        Message? message = null;
+        var snapshot = _snapshot;
+        var subscribers = snapshot.Subscribers;
+
+        // Decided once per subscriber (its prefixes may change meanwhile): the references taken below count on it.
+        bool[]? rented = null;
+        Span<bool> matches = subscribers.Length <= 256
+            ? stackalloc bool[subscribers.Length]
+            : (rented = ArrayPool<bool>.Shared.Rent(subscribers.Length)).AsSpan(0, subscribers.Length);
+        try
+        {
+            return Publish(span, snapshot, matches);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<bool>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private ValueTask Publish(ReadOnlySpan<byte> span, Snapshot snapshot, Span<bool> matches)
+    {
+        var subscribers = snapshot.Subscribers;
+        int matching = 0;
+        int readersMatching = 0;
+        for (int i = 0; i < subscribers.Length; i++)
+        {
+            matches[i] = SubscriptionControl.Matches(subscribers[i].Prefixes, span);
+            matching += matches[i] ? 1 : 0;
+            readersMatching += matches[i] && subscribers[i].ReadsLog ? 1 : 0;
+        }
+
+        if (matching == 0)
+        {
+            return default;
+        }
+
+        var message = Message.Create(span, SendType.ToAll, Socket.Options.SendTtl);
+
+        // Logged only for the readers of this snapshot (the log refuses if one was added since), and only when each of
+        // them wants it: the log's frames go to every reader.
+        bool logged = readersMatching > 0 && readersMatching == snapshot.Readers
+            && _log.TryAppend(message, snapshot.LogVersion, withinQueue: true);
+
+        // A reference for every queue, taken in one step; those not used are released in one step below (one per pipe
+        // moved the count's cache line to the write loops' core and back for every pipe).
+        int queues = logged ? matching - readersMatching : matching;
+        message.AddRefs(queues);
         int sent = 0;
         int dropped = 0;
-        foreach (var subscriber in subscribers)
+        for (int i = 0; i < subscribers.Length; i++)
         {
-            if (!SubscriptionControl.Matches(subscriber.Prefixes, span))
+            if (!matches[i])
             {
                 continue;
             }
 
-            if (message is null)
-            {
-                // A reference for every subscriber, taken in one step; those not used are released in one step below
-                // (one per pipe moved the count's cache line to the write loops' core and back for every pipe).
-                message = Message.Create(span, SendType.ToAll, Socket.Options.SendTtl);
-                message.AddRefs(subscribers.Length);
-            }
-
-            if (subscriber.Pipe.TryEnqueueBestEffort(message))
+            var subscriber = subscribers[i];
+            if ((logged && subscriber.ReadsLog) || subscriber.Pipe.TryEnqueueBestEffort(message))
             {
                 Interlocked.Increment(ref subscriber.Sent);
                 sent++;
@@ -112,16 +176,13 @@ public sealed class PublisherSocket : ProtocolSocket
             }
         }
 
-        if (message is not null)
+        // The caller's reference and those of the queues that did not take it.
+        message.Release(1 + queues - (logged ? sent - readersMatching : sent));
+        Interlocked.Add(ref _sent, sent);
+        if (dropped > 0)
         {
-            // The caller's reference and the subscribers' that were not used.
-            message.Release(1 + subscribers.Length - sent);
-            Interlocked.Add(ref _sent, sent);
-            if (dropped > 0)
-            {
-                Interlocked.Add(ref _dropped, dropped);
-                Socket.Statistics.OnDropped(dropped);
-            }
+            Interlocked.Add(ref _dropped, dropped);
+            Socket.Statistics.OnDropped(dropped);
         }
 
         return default;
@@ -130,7 +191,7 @@ public sealed class PublisherSocket : ProtocolSocket
     /// <summary>Messages sent to and dropped for the subscriber on pipe <paramref name="pipeId"/>; zeros if unknown.</summary>
     public (long Sent, long Dropped) GetPipeCounters(uint pipeId)
     {
-        foreach (var subscriber in _subscribers)
+        foreach (var subscriber in _snapshot.Subscribers)
         {
             if (subscriber.PipeId == pipeId)
             {
@@ -166,7 +227,7 @@ public sealed class PublisherSocket : ProtocolSocket
     {
         lock (_gate)
         {
-            var subscribers = _subscribers;
+            var subscribers = _snapshot.Subscribers;
             int at = Array.FindIndex(subscribers, s => s.PipeId == pipeId);
             if (at < 0)
             {
@@ -175,16 +236,22 @@ public sealed class PublisherSocket : ProtocolSocket
                     return;
                 }
 
-                _subscribers = [.. subscribers, new Subscriber(pipe) { Prefixes = [prefix.ToArray()] }];
+                // A framed byte-stream pipe reads the log from its first subscription until it closes, and is in no
+                // snapshot before: every frame logged for it was one it matched, counted in Sent.
+                var subscriber = new Subscriber(this, pipe) { Prefixes = [prefix.ToArray()] };
+                subscriber.ReadsLog = pipe.TryAttachLog(_log, subscriber.OnLogDropped);
+                SetSubscribers([.. subscribers, subscriber]);
                 return;
             }
 
-            var subscriber = subscribers[at];
-            subscriber.Prefixes = op switch
+            // A reader whose prefixes change stays a reader: once it unsubscribes from everything, messages stop going
+            // through the log (it would get them all) and are queued to the pipes that want them.
+            var existing = subscribers[at];
+            existing.Prefixes = op switch
             {
-                SubscriptionControl.Subscribe => SubscriptionControl.With(subscriber.Prefixes, prefix),
-                SubscriptionControl.Unsubscribe => SubscriptionControl.Without(subscriber.Prefixes, prefix),
-                _ => subscriber.Prefixes,
+                SubscriptionControl.Subscribe => SubscriptionControl.With(existing.Prefixes, prefix),
+                SubscriptionControl.Unsubscribe => SubscriptionControl.Without(existing.Prefixes, prefix),
+                _ => existing.Prefixes,
             };
         }
     }
@@ -193,13 +260,28 @@ public sealed class PublisherSocket : ProtocolSocket
     {
         lock (_gate)
         {
-            _subscribers = Array.FindAll(_subscribers, s => s.PipeId != e.PipeId);
+            SetSubscribers(Array.FindAll(_snapshot.Subscribers, s => s.PipeId != e.PipeId));
         }
     }
 
+    // Under the gate, where readers are added: the log's version now covers exactly the readers in the list.
+    private void SetSubscribers(Subscriber[] subscribers) =>
+        _snapshot = new Snapshot(subscribers, _log.ReadersVersion);
+
+    /// <summary>The subscribers as a publish sees them, with the log's readers version they were taken at.</summary>
+    private sealed class Snapshot(Subscriber[] subscribers, long logVersion)
+    {
+        public Subscriber[] Subscribers { get; } = subscribers;
+
+        public long LogVersion { get; } = logVersion;
+
+        /// <summary>How many of the subscribers read the log.</summary>
+        public int Readers { get; } = subscribers.Count(s => s.ReadsLog);
+    }
+
     // Holds its pipe: publishing looks up no table. A pipe that closes leaves the list (OnPipeRemoved); a publish that
-    // still has it in its snapshot finds its queue closed and counts a drop.
-    private sealed class Subscriber(Pipe pipe)
+    // still has it in its snapshot finds its queue closed and counts a drop (or logs a frame its pipe will not copy).
+    private sealed class Subscriber(PublisherSocket publisher, Pipe pipe)
     {
         public long Sent;
         public long Dropped;
@@ -209,10 +291,23 @@ public sealed class PublisherSocket : ProtocolSocket
 
         public uint PipeId => Pipe.Id;
 
+        /// <summary>True when the pipe copies the publisher's log; set before the subscriber is in any snapshot.</summary>
+        public bool ReadsLog { get; set; }
+
         public byte[][] Prefixes
         {
             get => _prefixes;
             set => _prefixes = value;
+        }
+
+        // Logged frames the pipe lost (overwritten before it copied them): counted as sent when logged, dropped now.
+        public void OnLogDropped(long count)
+        {
+            Interlocked.Add(ref Dropped, count);
+            Interlocked.Add(ref Sent, -count);
+            Interlocked.Add(ref publisher._dropped, count);
+            Interlocked.Add(ref publisher._sent, -count);
+            publisher.Socket.Statistics.OnDropped(count);
         }
     }
 }

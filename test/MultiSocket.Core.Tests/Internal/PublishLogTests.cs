@@ -150,6 +150,65 @@ public class PublishLogTests
     }
 
     [Test]
+    public void AnAppendForAnOlderSetOfReadersIsRefused()
+    {
+        var log = new PublishLog(256);
+        var first = AddReader(log, out _);
+        long version = log.ReadersVersion;
+        using (var message = Numbered(0))
+        {
+            Assert.That(log.TryAppend(message, version, withinQueue: false), Is.True);
+        }
+
+        var second = AddReader(log, out _);
+        Assert.That(log.ReadersVersion, Is.Not.EqualTo(version));
+        using (var message = Numbered(1))
+        {
+            Assert.That(log.TryAppend(message, version, withinQueue: false), Is.False, "a reader was added since");
+            Assert.That(log.TryAppend(message, log.ReadersVersion, withinQueue: false), Is.True);
+        }
+
+        Assert.That(CopyAll(first), Is.EqualTo(new long[] { 0, 1 }));
+        Assert.That(CopyAll(second), Is.EqualTo(new long[] { 1 }), "only what was appended for it");
+    }
+
+    [TestCase(64, 3072)]
+    [TestCase(256, 768)]
+    [TestCase(1, PublishLog.ChunkSize)]
+    public void WithinAQueueOnlyFramesOfWhichTheLogHoldsAQueuesWorthAreLogged(int queueSize, int limit)
+    {
+        var log = new PublishLog(queueSize);
+        AddReader(log, out _);
+
+        // A frame is its header and the content.
+        int header;
+        using (var empty = Message.Create(0, SendType.ToAll))
+        {
+            header = FrameEncoder.GetFrameSize(empty);
+        }
+
+        using var fits = Message.Create(limit - header, SendType.ToAll);
+        using var over = Message.Create(limit - header + 1, SendType.ToAll);
+        Assert.That(FrameEncoder.GetFrameSize(fits), Is.EqualTo(limit));
+        Assert.That(log.TryAppend(fits, -1, withinQueue: true), Is.True);
+        Assert.That(log.TryAppend(over, -1, withinQueue: true), Is.False);
+        Assert.That(log.TryAppend(over, -1, withinQueue: false), Is.EqualTo(limit < PublishLog.ChunkSize), "a chunk's limit only");
+    }
+
+    [Test]
+    public void AReadersLossesGoToItsOwnCounter()
+    {
+        var log = new PublishLog(2);
+        long lost = 0;
+        var reader = log.AddReader(new SendQueue(16), n => lost += n);
+        Append(log, 0, 4 * 8 + 1);
+        Assert.That(lost, Is.EqualTo(4), "the first chunk's frames, overwritten by the sender");
+        var copied = CopyAll(reader);
+        Assert.That(copied, Is.EqualTo(Range(copied[0], 33)), "a run of whole frames up to the newest");
+        Assert.That(lost, Is.EqualTo(copied[0]), "the frames skipped as well, each once");
+    }
+
+    [Test]
     public async Task AnAppendWakesAWaitingWriteLoop()
     {
         var log = new PublishLog(256);
