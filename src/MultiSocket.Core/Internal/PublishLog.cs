@@ -238,6 +238,7 @@ internal sealed class PublishLog
         private readonly Action<long> _onDropped;
         private long _sequence;
         private int _offset;
+        private readonly long _firstFrame;
         private long _nextFrame;
         private long _end = long.MaxValue;
         private long _endFrame = long.MaxValue;
@@ -254,8 +255,15 @@ internal sealed class PublishLog
             _sequence = sequence;
             _offset = offset;
             _nextFrame = nextFrame;
+            _firstFrame = nextFrame;
             _accounted = nextFrame;
         }
+
+        /// <summary>
+        /// How many frames were appended for this reader: from when it was added until it was removed, or until now.
+        /// Those it lost are among them.
+        /// </summary>
+        public long FramesLogged => Math.Min(Interlocked.Read(ref _log._nextFrame), Interlocked.Read(ref _endFrame)) - _firstFrame;
 
         /// <summary>The log this reader reads.</summary>
         public PublishLog Log => _log;

@@ -164,9 +164,14 @@ public sealed class PublisherSocket : ProtocolSocket
             }
 
             var subscriber = subscribers[i];
-            if ((logged && subscriber.ReadsLog) || subscriber.Pipe.TryEnqueueBestEffort(message))
+            if (logged && subscriber.ReadsLog)
             {
-                Interlocked.Increment(ref subscriber.Sent);
+                // Counted from the log's frame numbers when asked (GetPipeCounters): nothing written per reader here.
+                sent++;
+            }
+            else if (subscriber.Pipe.TryEnqueueBestEffort(message))
+            {
+                Interlocked.Increment(ref subscriber.Queued);
                 sent++;
             }
             else
@@ -195,7 +200,7 @@ public sealed class PublisherSocket : ProtocolSocket
         {
             if (subscriber.PipeId == pipeId)
             {
-                return (Interlocked.Read(ref subscriber.Sent), Interlocked.Read(ref subscriber.Dropped));
+                return subscriber.Counters;
             }
         }
 
@@ -239,7 +244,11 @@ public sealed class PublisherSocket : ProtocolSocket
                 // A framed byte-stream pipe reads the log from its first subscription until it closes, and is in no
                 // snapshot before: every frame logged for it was one it matched, counted in Sent.
                 var subscriber = new Subscriber(this, pipe) { Prefixes = [prefix.ToArray()] };
-                subscriber.ReadsLog = pipe.TryAttachLog(_log, subscriber.OnLogDropped);
+                if (pipe.TryAttachLog(_log, subscriber.OnLogDropped))
+                {
+                    subscriber.Reader = pipe.LogReader;
+                }
+
                 SetSubscribers([.. subscribers, subscriber]);
                 return;
             }
@@ -283,16 +292,34 @@ public sealed class PublisherSocket : ProtocolSocket
     // still has it in its snapshot finds its queue closed and counts a drop (or logs a frame its pipe will not copy).
     private sealed class Subscriber(PublisherSocket publisher, Pipe pipe)
     {
-        public long Sent;
+        public long Queued;
         public long Dropped;
+        private long _lost;
         private volatile byte[][] _prefixes = [];
 
         public Pipe Pipe { get; } = pipe;
 
         public uint PipeId => Pipe.Id;
 
-        /// <summary>True when the pipe copies the publisher's log; set before the subscriber is in any snapshot.</summary>
-        public bool ReadsLog { get; set; }
+        /// <summary>The pipe's reader of the publisher's log, if it has one; set before the subscriber is in any snapshot.</summary>
+        public PublishLog.Reader? Reader { get; set; }
+
+        /// <summary>True when the pipe copies the publisher's log.</summary>
+        public bool ReadsLog => Reader is not null;
+
+        /// <summary>
+        /// Sent: queued, plus every frame logged while the pipe read the log (each one it matched), less those it lost;
+        /// dropped: full queue, plus lost.
+        /// </summary>
+        public (long Sent, long Dropped) Counters
+        {
+            get
+            {
+                long lost = Interlocked.Read(ref _lost);
+                long logged = Reader?.FramesLogged ?? 0;
+                return (Interlocked.Read(ref Queued) + logged - lost, Interlocked.Read(ref Dropped) + lost);
+            }
+        }
 
         public byte[][] Prefixes
         {
@@ -303,8 +330,7 @@ public sealed class PublisherSocket : ProtocolSocket
         // Logged frames the pipe lost (overwritten before it copied them): counted as sent when logged, dropped now.
         public void OnLogDropped(long count)
         {
-            Interlocked.Add(ref Dropped, count);
-            Interlocked.Add(ref Sent, -count);
+            Interlocked.Add(ref _lost, count);
             Interlocked.Add(ref publisher._dropped, count);
             Interlocked.Add(ref publisher._sent, -count);
             publisher.Socket.Statistics.OnDropped(count);

@@ -60,6 +60,8 @@ public class PublishLogPathTests
 
             Assert.That(pub.Sent, Is.EqualTo(expected.Sum(e => e.Count)));
             Assert.That(pub.Dropped, Is.Zero);
+            var perPipe = pub.Socket.PipeIds.Select(pub.GetPipeCounters).Select(c => c.Sent).Order();
+            Assert.That(perPipe, Is.EqualTo(expected.Select(e => (long)e.Count).Order()), "each pipe's count, logged or queued");
         }
         finally
         {
