@@ -118,7 +118,11 @@ internal sealed partial class Pipe
     /// </summary>
     private bool CopyLog(PublishLog.Reader log, PipeWriter output, SendQueue queue, ref Span<byte> span, ref int used, ref long unflushed)
     {
-        var until = queue.TryPeek(out var next) ? next.LogMark : PublishLog.LogMark.End;
+        // The log's end is read before the queue is looked at. Copying up to the end as it is at the copy could pass a
+        // message queued after the look by a sender that then logged more (queued "two", logged "three": "three" went
+        // out first); a sender's message queued after the look was queued before anything it logged after this end.
+        var end = log.Log.PeekEnd();
+        var until = queue.TryPeek(out var next) ? next.LogMark : end;
         if (log.Position >= until.Position)
         {
             return false;

@@ -67,6 +67,9 @@ internal sealed class PublishLog
 
     public bool HasReaders => _readers.Length != 0;
 
+    /// <summary>How many frames were appended so far.</summary>
+    public long Frames => Interlocked.Read(ref _nextFrame);
+
     /// <summary>
     /// Changes whenever a reader is added: a sender that chose what to log for the readers it knew of passes the version
     /// it saw to <see cref="TryAppend(Message, long, bool)"/>, which then refuses to log for a reader added since.
@@ -82,6 +85,28 @@ internal sealed class PublishLog
         lock (_gate)
         {
             return new LogMark(Position(_sequence, _used), _nextFrame);
+        }
+    }
+
+    /// <summary>
+    /// The log's end as a <see cref="Mark"/> would give it, read without the lock (by a write loop, as often as it
+    /// copies). It may be a little behind the true end, never ahead of it: frames appended after it come after.
+    /// </summary>
+    public LogMark PeekEnd()
+    {
+        while (true)
+        {
+            long sequence = Volatile.Read(ref _sequence);
+            var chunk = _chunks[sequence & (ChunkCount - 1)];
+            long state = Volatile.Read(ref chunk.State);
+            long first = Volatile.Read(ref chunk.FirstFrame);
+
+            // As SkipAhead: the chunk still of this generation after its first frame was read.
+            Interlocked.MemoryBarrier();
+            if (IsGeneration(state, sequence) && IsGeneration(Volatile.Read(ref chunk.State), sequence))
+            {
+                return new LogMark(Position(sequence, (int)(state & FieldMask)), first + ((state >> FieldBits) & FieldMask));
+            }
         }
     }
 
@@ -263,7 +288,7 @@ internal sealed class PublishLog
         /// How many frames were appended for this reader: from when it was added until it was removed, or until now.
         /// Those it lost are among them.
         /// </summary>
-        public long FramesLogged => Math.Min(Interlocked.Read(ref _log._nextFrame), Interlocked.Read(ref _endFrame)) - _firstFrame;
+        public long FramesLogged => Math.Min(_log.Frames, Interlocked.Read(ref _endFrame)) - _firstFrame;
 
         /// <summary>The log this reader reads.</summary>
         public PublishLog Log => _log;

@@ -85,6 +85,35 @@ public class BestEffortToAllTests
         Assert.That(publisher.Statistics.Dropped, Is.Zero);
     }
 
+    /// <summary>
+    /// The write loop may wake for a logged message while the sender queues the next one and logs another: it must not
+    /// copy the later logged frame ahead of the queued message. Many short rounds, each starting from an idle loop.
+    /// </summary>
+    [TestCaseSource(nameof(StreamTransports))]
+    public async Task ALoggedSendNeverOvertakesAQueuedOneSentBeforeIt(string transport)
+    {
+        await using var subscriber = new Socket(new SocketOptions { NoSend = true });
+        await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true });
+        await publisher.DialAsync(await subscriber.ListenOnAsync(transport));
+        await Wait.UntilAsync(() => publisher.PipeCount == 1, "the publisher's pipe");
+
+        var content = new byte[4];
+        for (int round = 0; round < 1000; round++)
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                BitConverter.TryWriteBytes(content, round * 3 + i);
+                await (i == 1 ? publisher.SendAsync(content) : publisher.SendAllAsync(content));
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                using var message = await subscriber.ReceiveAsync(Wait.Token());
+                Assert.That(BitConverter.ToInt32(message.Content.Span), Is.EqualTo(round * 3 + i), $"round {round}");
+            }
+        }
+    }
+
     /// <summary>Disposing a best-effort publisher still sends what it logged before (within its linger).</summary>
     [TestCaseSource(nameof(StreamTransports))]
     public async Task DisposingThePublisherSendsWhatItLoggedFirst(string transport)
