@@ -19,8 +19,8 @@ namespace MultiSocket.Protocols;
 /// subscribers' pipes copy from, rather than queued to each: the publisher's cost per message then hardly grows with
 /// the number of subscribers. A subscriber that falls so far behind that the log is overwritten before its pipe copies
 /// it misses the overwritten messages, as it would miss them with a full queue; the log always holds at least a send
-/// queue's worth (<see cref="SocketOptions.SendQueueSize"/>) of such messages, and larger messages (over a few KiB with
-/// the default queue) are queued per subscriber. Messages only some subscribers want, and those to in-process
+/// queue's worth (<see cref="SocketOptions.SendQueueSize"/>) of such messages, and larger messages (frames over 768 bytes
+/// with the default queue of 256, over 3 KiB with a queue of 64) are queued per subscriber. Messages only some subscribers want, and those to in-process
 /// subscribers, are queued to each matching pipe; every subscriber still gets its messages in the order published.
 /// </para>
 /// </remarks>
@@ -71,6 +71,9 @@ public sealed class PublisherSocket : ProtocolSocket
 
     /// <summary>Subscribers whose pipes copy the publisher's log (for tests).</summary>
     internal int LogReaderCount => _snapshot.Readers;
+
+    /// <summary>Messages appended to the publisher's log (for tests).</summary>
+    internal long LoggedCount => _log.Frames;
 
     /// <summary>Subscriptions known from all connected subscribers (each subscriber's prefixes counted once).</summary>
     public int SubscriptionCount
