@@ -42,7 +42,7 @@ internal sealed class PublishLog
     private int _frames;
     private long _nextFrame;
 
-    // Bumped under the gate by every AddReader: see TryAppend(Message, long).
+    // Bumped under the gate by every AddReader: see TryAppend(Message, long, bool).
     private long _readersVersion;
 
     /// <summary>A log of 8 chunks, each up to <see cref="ChunkSize"/> bytes and twice <paramref name="queueSize"/> frames.</summary>

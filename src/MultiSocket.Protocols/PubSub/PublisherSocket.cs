@@ -18,10 +18,11 @@ namespace MultiSocket.Protocols;
 /// A message that every subscriber over tcp, ipc or ws wants (a fan-out to all) is encoded once into a log that those
 /// subscribers' pipes copy from, rather than queued to each: the publisher's cost per message then hardly grows with
 /// the number of subscribers. A subscriber that falls so far behind that the log is overwritten before its pipe copies
-/// it misses the overwritten messages, as it would miss them with a full queue; the log always holds at least a send
-/// queue's worth (<see cref="SocketOptions.SendQueueSize"/>) of such messages, and larger messages (frames over 768 bytes
-/// with the default queue of 256, over 3 KiB with a queue of 64) are queued per subscriber. Messages only some subscribers want, and those to in-process
-/// subscribers, are queued to each matching pipe; every subscriber still gets its messages in the order published.
+/// it misses the overwritten messages, as it would miss them with a full queue. The log always holds at least a send
+/// queue's worth (<see cref="SocketOptions.SendQueueSize"/>) of the messages it takes; larger ones (frames over 768
+/// bytes with the default queue of 256, over 3 KiB with a queue of 64) are queued per subscriber. Messages only some
+/// subscribers want, and those to in-process subscribers, are queued to each matching pipe. Every subscriber gets the
+/// messages published from one task in the order they were published, whichever way each went.
 /// </para>
 /// </remarks>
 public sealed class PublisherSocket : ProtocolSocket
