@@ -1,25 +1,12 @@
 using System.Text;
 using MultiSocket.Testing;
+using static MultiSocket.Protocols.Tests.SubscriberTestExtensions;
 
 namespace MultiSocket.Protocols.Tests;
 
 [CancelAfter(30_000)]
 public class PubSubTests
 {
-    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static async Task<List<string>> ReceiveTextsAsync(SubscriberSocket sub, int count, CancellationToken ct)
-    {
-        var texts = new List<string>();
-        while (texts.Count < count)
-        {
-            using var message = await sub.ReceiveAsync(ct);
-            texts.Add(message.ContentAsString());
-        }
-
-        return texts;
-    }
-
     [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
     public async Task FourSubscribersWithDifferentPrefixesEachGetExactlyTheirMessages(string transport, CancellationToken ct)
     {
@@ -326,6 +313,21 @@ public class PubSubTests
 
 internal static class SubscriberTestExtensions
 {
+    public static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>Receives <paramref name="count"/> messages and returns their contents as text.</summary>
+    public static async Task<List<string>> ReceiveTextsAsync(SubscriberSocket sub, int count, CancellationToken ct)
+    {
+        var texts = new List<string>();
+        while (texts.Count < count)
+        {
+            using var message = await sub.ReceiveAsync(ct);
+            texts.Add(message.ContentAsString());
+        }
+
+        return texts;
+    }
+
     /// <summary>True when a message is waiting on the underlying socket (matching or not).</summary>
     public static bool TryReceiveForTest(this SubscriberSocket sub)
     {

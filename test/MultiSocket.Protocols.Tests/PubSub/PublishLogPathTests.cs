@@ -1,5 +1,5 @@
-using System.Text;
 using MultiSocket.Testing;
+using static MultiSocket.Protocols.Tests.SubscriberTestExtensions;
 
 namespace MultiSocket.Protocols.Tests;
 
@@ -10,20 +10,6 @@ namespace MultiSocket.Protocols.Tests;
 [CancelAfter(30_000)]
 public class PublishLogPathTests
 {
-    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
-
-    private static async Task<List<string>> ReceiveTextsAsync(SubscriberSocket sub, int count, CancellationToken ct)
-    {
-        var texts = new List<string>();
-        while (texts.Count < count)
-        {
-            using var message = await sub.ReceiveAsync(ct);
-            texts.Add(message.ContentAsString());
-        }
-
-        return texts;
-    }
-
     [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
     public async Task LoggedAndQueuedMessagesArriveInTheOrderPublished(string transport, CancellationToken ct)
     {
