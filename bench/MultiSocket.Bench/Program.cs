@@ -52,12 +52,22 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 
-// Each contender warms up on each workload for this long first (2 s; --quick 0.2 s unless --warmup is given).
-Contender.WarmUpTime = TimeSpan.FromSeconds(warmup ?? (quick ? 0.2 : 2));
+// Each contender warms up on each workload for this long first (2 s; --quick 0.2 s unless --warmup is given), and for a
+// quarter of it before its second slice (the JIT has tiered up by then; the new sockets' pools still fill).
+var fullWarmUp = TimeSpan.FromSeconds(warmup ?? (quick ? 0.2 : 2));
+Contender.WarmUpTime = fullWarmUp;
 var contenders = new Contender[] { new MultiSocketContender(patterns), new NetMQContender() };
 var workloads = Workload.All(scale).Where(w => only is null || w.Name.Contains(only, StringComparison.OrdinalIgnoreCase)).ToList();
+
+// Each workload runs in two slices per library, in the order MultiSocket, NetMQ, NetMQ, MultiSocket (each slice half the
+// messages, round trips or time, with sockets of its own), and each library's figures are those of its two slices
+// together. This VM's state (below) switches every few seconds to minutes; run one library after the other, a switch
+// between the two runs skewed the ratio, while slices in this order give both libraries the same share of each part
+// of the workload's time (and cancel a steady drift).
+int[] order = [0, 1, 1, 0];
+const int Slices = 2;
 Console.Error.WriteLine(
-    $"MultiSocket vs NetMQ: {workloads.Count} workloads x {contenders.Length} libraries, scale {scale}, warm-up {Contender.WarmUpTime.TotalSeconds:0.#} s; {Environment.ProcessorCount} cores, " +
+    $"MultiSocket vs NetMQ: {workloads.Count} workloads x {contenders.Length} libraries x {Slices} slices (MultiSocket, NetMQ, NetMQ, MultiSocket), scale {scale}, warm-up {Contender.WarmUpTime.TotalSeconds:0.#} s; {Environment.ProcessorCount} cores, " +
     $"{(GCSettings.IsServerGC ? "server" : "workstation")} GC, MultiSocket via {patterns.Description}");
 
 var rows = new List<string[]>();
@@ -82,31 +92,36 @@ while (machineWarmUp.Elapsed < Contender.WarmUpTime)
 
 foreach (var workload in workloads)
 {
-    var figures = new Figures[contenders.Length];
-    var checks = new string[contenders.Length];
-    var states = new string[contenders.Length];
-    for (int c = 0; c < contenders.Length; c++)
+    var figures = new Figures?[contenders.Length];
+    var checks = new List<string>[] { [], [] };
+    var states = new List<string>[] { [], [] };
+    foreach (int c in order)
     {
         step++;
-        Console.Error.Write($"[{step,2}/{workloads.Count * contenders.Length}] {workload.Name,-28} {contenders[c].Name,-12}");
+        int slice = checks[c].Count + 1;
+        Console.Error.Write($"[{step,2}/{workloads.Count * order.Length}] {workload.Name,-28} {contenders[c].Name,-12}{slice}/{Slices}");
+        Contender.WarmUpTime = slice == 1 ? fullWarmUp : fullWarmUp / 4;
         var clock = Stopwatch.StartNew();
         double coreBefore = CoreToCore.HandOffNanoseconds(coreCheck);
         double before = await ChannelHandoff.RateAsync(checkCount);
         // A watchdog instead of tokens in the hot loops (a cancellable wait allocates, and would show in B/msg).
-        figures[c] = await workload.Run(contenders[c]).WaitAsync(watchdog);
+        var part = await workload.Run(contenders[c], Slices).WaitAsync(watchdog);
+        figures[c] = figures[c] is { } earlier ? earlier + part : part;
         double after = await ChannelHandoff.RateAsync(checkCount);
         double coreAfter = CoreToCore.HandOffNanoseconds(coreCheck);
-        checks[c] = string.Create(CultureInfo.InvariantCulture, $"{before / 1e6:0}->{after / 1e6:0} {coreBefore:0}->{coreAfter:0}ns");
-        states[c] = CoreToCore.State(coreBefore, coreAfter);
-        Console.Error.WriteLine($" {figures[c].Summary,-40} check {checks[c],-20} {states[c],-5} ({clock.Elapsed.TotalSeconds:0.0} s)");
+        checks[c].Add(string.Create(CultureInfo.InvariantCulture, $"{before / 1e6:0}->{after / 1e6:0} {coreBefore:0}->{coreAfter:0}ns"));
+        states[c].Add(CoreToCore.State(coreBefore, coreAfter));
+        Console.Error.WriteLine($" {part.Summary,-40} check {checks[c][^1],-20} {states[c][^1],-5} ({clock.Elapsed.TotalSeconds:0.0} s)");
         GC.Collect();
         GC.WaitForPendingFinalizers();
     }
 
+    // A library's state over its two slices: upper or lower when both were, else mixed.
+    string StateOf(List<string> s) => s.Distinct().Count() == 1 ? s[0] : "mixed";
     bool first = true;
-    foreach (var row in workload.Rows(figures[0], figures[1]))
+    foreach (var row in workload.Rows(figures[0]!.Value, figures[1]!.Value))
     {
-        rows.Add([.. row, first ? string.Join(" / ", states) : "", first ? string.Join(" / ", checks) : ""]);
+        rows.Add([.. row, first ? string.Join(" / ", states.Select(StateOf)) : "", first ? string.Join(" / ", checks.Select(c => string.Join(", ", c))) : ""]);
         first = false;
     }
 }

@@ -5,6 +5,10 @@ namespace MultiSocket.Bench;
 /// <summary>A throughput measurement: messages received in the measured window, and what the process allocated.</summary>
 internal readonly record struct Throughput(long Messages, double Seconds, long AllocatedBytes, long Sent)
 {
+    /// <summary>Two windows of one workload as one: the messages of both over the time of both.</summary>
+    public static Throughput operator +(Throughput a, Throughput b) =>
+        new(a.Messages + b.Messages, a.Seconds + b.Seconds, a.AllocatedBytes + b.AllocatedBytes, a.Sent + b.Sent);
+
     public double MessagesPerSecond => Messages / Seconds;
 
     public double AllocatedPerMessage => (double)AllocatedBytes / Sent;
@@ -13,25 +17,26 @@ internal readonly record struct Throughput(long Messages, double Seconds, long A
     public double Delivered => (double)Messages / Sent;
 }
 
-/// <summary>Round-trip times of a request/reply loop.</summary>
-internal readonly record struct Latency(double P50Us, double P99Us, double MeanUs, double AllocatedPerRoundTrip)
+/// <summary>Round-trip times of a request/reply loop (sorted, in stopwatch ticks), and what the process allocated.</summary>
+internal readonly record struct Latency(long[] Ticks, long AllocatedBytes)
 {
+    private static readonly double ToUs = 1_000_000.0 / Stopwatch.Frequency;
+
+    /// <summary>Sorts <paramref name="ticks"/> (in place) and keeps them.</summary>
     public static Latency From(long[] ticks, long allocated)
     {
         Array.Sort(ticks);
-        double toUs = 1_000_000.0 / Stopwatch.Frequency;
-        double mean = 0;
-        foreach (var t in ticks)
-        {
-            mean += t;
-        }
-
-        return new Latency(
-            ticks[ticks.Length / 2] * toUs,
-            ticks[Math.Min(ticks.Length - 1, (int)(ticks.Length * 0.99))] * toUs,
-            mean / ticks.Length * toUs,
-            (double)allocated / ticks.Length);
+        return new Latency(ticks, allocated);
     }
+
+    /// <summary>Two windows of one workload as one: the percentiles of all their round trips.</summary>
+    public static Latency operator +(Latency a, Latency b) => From([.. a.Ticks, .. b.Ticks], a.AllocatedBytes + b.AllocatedBytes);
+
+    public double P50Us => Ticks[Ticks.Length / 2] * ToUs;
+
+    public double P99Us => Ticks[Math.Min(Ticks.Length - 1, (int)(Ticks.Length * 0.99))] * ToUs;
+
+    public double AllocatedPerRoundTrip => (double)AllocatedBytes / Ticks.Length;
 }
 
 /// <summary>Bytes allocated by every thread of the process since the window opened.</summary>

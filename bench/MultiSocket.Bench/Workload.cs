@@ -5,6 +5,10 @@ namespace MultiSocket.Bench;
 /// <summary>What one contender measured in one workload.</summary>
 internal readonly record struct Figures(Throughput? Rate, Latency? Latency)
 {
+    /// <summary>Two slices of one workload as one.</summary>
+    public static Figures operator +(Figures a, Figures b) =>
+        new(a.Rate is { } r ? r + b.Rate!.Value : null, a.Latency is { } l ? l + b.Latency!.Value : null);
+
     public string Summary => Rate is { } r
         ? $"{r.MessagesPerSecond,12:N0} msg/s  {r.AllocatedPerMessage,8:0.0} B/msg"
         : $"p50 {Latency!.Value.P50Us,7:0.0} us  p99 {Latency.Value.P99Us,7:0.0} us";
@@ -15,7 +19,7 @@ internal sealed class Workload
 {
     private const int Subscribers = 4;
 
-    private Workload(string name, Func<Contender, Task<Figures>> run, Func<Figures, Figures, IEnumerable<string[]>> rows)
+    private Workload(string name, Func<Contender, int, Task<Figures>> run, Func<Figures, Figures, IEnumerable<string[]>> rows)
     {
         Name = name;
         Run = run;
@@ -24,7 +28,8 @@ internal sealed class Workload
 
     public string Name { get; }
 
-    public Func<Contender, Task<Figures>> Run { get; }
+    /// <summary>Runs one slice of the workload (its share of the messages, round trips or time, given the slices).</summary>
+    public Func<Contender, int, Task<Figures>> Run { get; }
 
     public Func<Figures, Figures, IEnumerable<string[]>> Rows { get; }
 
@@ -48,7 +53,7 @@ internal sealed class Workload
         string name = $"push/pull {transport} {Size(size)}";
         return new Workload(
             name,
-            async c => new Figures(await c.PushPullAsync(transport, size, count, Math.Max(100, count / 5)), null),
+            async (c, slices) => new Figures(await c.PushPullAsync(transport, size, count / slices, Math.Max(100, count / slices / 5)), null),
             (ms, mq) => [RateRow(name, size, ms.Rate!.Value, mq.Rate!.Value, ratio, bytesPerSecond)]);
     }
 
@@ -57,7 +62,7 @@ internal sealed class Workload
         string name = $"pub/sub {transport} {Size(size)} x{Subscribers}";
         return new Workload(
             name,
-            async c => new Figures(await c.PublishSubscribeAsync(transport, size, duration, Subscribers), null),
+            async (c, slices) => new Figures(await c.PublishSubscribeAsync(transport, size, duration / slices, Subscribers), null),
             (ms, mq) =>
             {
                 var row = RateRow(name + " per sub", size, ms.Rate!.Value, mq.Rate!.Value, ratio, null);
@@ -72,7 +77,7 @@ internal sealed class Workload
         string name = $"req/rep {transport} {Size(size)}";
         return new Workload(
             name,
-            async c => new Figures(null, await c.RequestReplyAsync(transport, size, count, Math.Max(100, count / 5))),
+            async (c, slices) => new Figures(null, await c.RequestReplyAsync(transport, size, count / slices, Math.Max(100, count / slices / 5))),
             (ms, mq) =>
             {
                 var a = ms.Latency!.Value;
