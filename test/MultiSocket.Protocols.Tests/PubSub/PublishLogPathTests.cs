@@ -140,6 +140,32 @@ public class PublishLogPathTests
     }
 
     [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
+    public async Task DisposingThePublisherRightAfterPublishingStillDeliversWhatItLogged(string transport, CancellationToken ct)
+    {
+        await using var first = new SubscriberSocket();
+        await using var second = new SubscriberSocket();
+        var pub = new PublisherSocket();
+        var address = (await pub.ListenAsync(TestAddress.For(transport), ct)).BoundAddress;
+        foreach (var sub in new[] { first, second })
+        {
+            sub.Subscribe("");
+            await sub.DialAsync(address, ct);
+        }
+
+        await Wait.UntilAsync(() => pub.SubscriberCount == 2, "two subscribers");
+        var published = Enumerable.Range(0, 100).Select(i => "m" + i).ToList();
+        foreach (var text in published)
+        {
+            await pub.PublishAsync(Utf8(text), ct);
+        }
+
+        Assert.That(pub.LoggedCount, Is.EqualTo(transport == "inproc" ? 0 : published.Count));
+        await pub.DisposeAsync();
+        Assert.That(await ReceiveTextsAsync(first, published.Count, ct), Is.EqualTo(published));
+        Assert.That(await ReceiveTextsAsync(second, published.Count, ct), Is.EqualTo(published));
+    }
+
+    [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
     public async Task ABestEffortSendToAllOnThePublishersSocketStillReachesEverySubscriber(string transport, CancellationToken ct)
     {
         // The subscriber's pipe reads the publisher's log, the idle one's the core socket's (it has no subscription, so
