@@ -48,10 +48,22 @@ internal sealed partial class Pipe
                     break;
                 }
 
-                if (!queue.TryRead(out var message))
+                // A message queued after CopyLog found the queue empty may have been queued after frames its sender
+                // logged past what was copied: copy up to its mark first (the next round does), or it overtakes them.
+                // Only the message looked at is taken: one written between a failed look and a take went out unchecked.
+                if (!queue.TryPeek(out var head))
                 {
                     break;
                 }
+
+                if (log is not null && !log.HasPassed(head.LogMark))
+                {
+                    continue;
+                }
+
+                // The reader is the only one taking: the message looked at is the one taken.
+                queue.TryRead(out _);
+                var message = head;
 
                 try
                 {
@@ -122,7 +134,22 @@ internal sealed partial class Pipe
         // message queued after the look by a sender that then logged more (queued "two", logged "three": "three" went
         // out first); a sender's message queued after the look was queued before anything it logged after this end.
         var end = log.Log.PeekEnd();
-        var until = queue.TryPeek(out var next) ? next.LogMark : end;
+        PublishLog.LogMark until;
+        if (queue.TryPeek(out var next))
+        {
+            until = next.LogMark;
+        }
+        else if (!queue.IsEmpty)
+        {
+            // A sender has claimed the head slot and not written it yet. Messages behind it may be written already, with
+            // frames their senders logged after them: copy nothing until the head can be read (four publishing tasks
+            // saw a queued message overtaken by thousands of frames while one of them was descheduled mid-enqueue).
+            return false;
+        }
+        else
+        {
+            until = end;
+        }
         if (log.Position >= until.Position)
         {
             return false;
@@ -153,6 +180,7 @@ internal sealed partial class Pipe
     private async Task WriteFramesAsync(PipeWriter output, CancellationToken token)
     {
         var queue = _queue!;
+        var spinner = new SpinWait();
 
         // Flushes take no token either (a cancellable flush registers with it every time it waits for the socket); an
         // abort cancels the pending flush instead, registered once per pipe.
@@ -189,6 +217,16 @@ internal sealed partial class Pipe
                 if (token.IsCancellationRequested)
                 {
                     return;
+                }
+
+                if (queue.HeadInFlight)
+                {
+                    // A sender is between claiming the head slot and writing it: it is on its way (yield to it, never sleep).
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                }
+                else
+                {
+                    spinner.Reset();
                 }
 
                 queue.OnDrained();

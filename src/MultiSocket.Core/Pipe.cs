@@ -48,7 +48,7 @@ internal sealed partial class Pipe
         else if (connection is IStreamConnection)
         {
             _outbox = _queue = new SendQueue(socket.Options.SendQueueSize);
-            if (socket.PublishLog is { } log)
+            if (socket.PublishLog is { } log && socket.LogReadByAllPipes)
             {
                 AttachLog(log);
             }

@@ -72,6 +72,32 @@ public sealed partial class Socket : IAsyncDisposable
     /// </summary>
     internal PublishLog? PublishLog => _publishLog;
 
+    // False once a protocol adopted the log (UsePublishLog): it then decides which pipes read it.
+    private volatile bool _logReadByAllPipes = true;
+
+    /// <summary>True while every framed byte-stream pipe made from now on reads <see cref="PublishLog"/>.</summary>
+    internal bool LogReadByAllPipes => _logReadByAllPipes;
+
+    /// <summary>
+    /// Makes <paramref name="log"/> this socket's publish log, read by the pipes its owner attaches (not by every pipe):
+    /// a pipe reads one log, and a message queued to several pipes carries one <see cref="Message.LogMark"/>, so a
+    /// socket has one log. Its best-effort sends to all then go through this log too. Call before the socket connects.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The socket has a publish log already.</exception>
+    internal void UsePublishLog(PublishLog log)
+    {
+        lock (_gate)
+        {
+            if (_publishLog is not null)
+            {
+                throw new InvalidOperationException("The socket has a publish log already.");
+            }
+
+            _logReadByAllPipes = false;
+            _publishLog = log;
+        }
+    }
+
     /// <summary>The publish log, made at the first call and given to every pipe then and later.</summary>
     internal PublishLog GetPublishLog()
     {

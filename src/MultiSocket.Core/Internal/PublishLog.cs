@@ -296,6 +296,12 @@ internal sealed class PublishLog
         /// <summary>Where the reader is: comparable with a <see cref="LogMark.Position"/>.</summary>
         public long Position => Position(_sequence, _offset);
 
+        /// <summary>
+        /// True once the reader has gone past every frame logged before <paramref name="mark"/> (copied, or skipped as
+        /// lost), or past its own end, beyond which nothing is its own: a message queued with that mark may go out.
+        /// </summary>
+        public bool HasPassed(LogMark mark) => Position >= Math.Min(mark.Position, Volatile.Read(ref _end));
+
         /// <summary>True when frames wait to be copied (or the reader was overtaken and must skip ahead).</summary>
         public bool HasData
         {
@@ -367,8 +373,11 @@ internal sealed class PublishLog
             {
                 if (Volatile.Read(ref _log._sequence) - _sequence >= ChunkCount - 1)
                 {
-                    // This chunk is the next the sender reuses: copying it would likely be wasted.
+                    // This chunk is the next the sender reuses: copying it would likely be wasted. The skip may land
+                    // past the mark: look again (copying the chunk it lands on let frames logged after a queued message
+                    // overtake it, by up to a chunk per skip).
                     SkipAhead();
+                    continue;
                 }
 
                 var chunk = chunks[_sequence & (ChunkCount - 1)];

@@ -55,6 +55,15 @@ internal sealed class SendQueue : IOutbox
         set => _logReader = value;
     }
 
+    /// <summary>
+    /// True while a sender is between claiming the head slot and writing its message: the queue is not empty, yet
+    /// <see cref="TryPeek"/> finds nothing (and messages queued after it may already be written behind it).
+    /// </summary>
+    public bool HeadInFlight => _ring.Count > 0 && !_ring.TryPeekSingleConsumer(out _);
+
+    /// <summary>True when no sender has claimed a slot the reader has not taken.</summary>
+    public bool IsEmpty => _ring.Count == 0;
+
     /// <summary>True once <see cref="CompleteWriting"/> was called.</summary>
     public bool IsCompleted => _completed;
 

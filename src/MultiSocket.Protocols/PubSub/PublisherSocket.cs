@@ -41,6 +41,10 @@ public sealed class PublisherSocket : ProtocolSocket
         : base(RequireDuplex(options, "A publisher sends messages and receives subscriptions"))
     {
         _log = new PublishLog(Socket.Options.SendQueueSize);
+
+        // The socket's one log: its best-effort sends to all (Socket.SendAllAsync) use it too, so a message queued to
+        // several pipes never carries a mark of another log.
+        Socket.UsePublishLog(_log);
         Socket.PipeRemoved += OnPipeRemoved;
         StartLoop(ReceiveSubscriptionsAsync);
     }

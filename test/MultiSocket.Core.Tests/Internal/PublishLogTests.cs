@@ -150,6 +150,24 @@ public class PublishLogTests
     }
 
     [Test]
+    public void AnOvertakenReaderNeverCopiesPastTheMarkItWasGiven()
+    {
+        // Four frames a chunk, eight chunks. The reader copied nothing; a message was queued after frame 9; then the
+        // sender went on until the reader was overtaken. Copying up to the message's mark skips to a chunk past the
+        // mark: nothing after the mark may be copied (the chunk it landed on was, before the fix).
+        var log = new PublishLog(2);
+        var reader = AddReader(log, out var statistics);
+        Append(log, 0, 10);
+        var mark = log.Mark();
+        Append(log, 10, 40);
+
+        var copied = CopyAll(reader, mark);
+        Assert.That(copied.Where(n => n >= 10), Is.Empty, "frames logged after the queued message");
+        Assert.That(reader.HasPassed(mark), Is.True, "the queued message may go out now");
+        Assert.That(CopyAll(reader), Is.Not.Empty.And.All.GreaterThanOrEqualTo(10), "the rest, after it");
+    }
+
+    [Test]
     public void AnAppendForAnOlderSetOfReadersIsRefused()
     {
         var log = new PublishLog(256);

@@ -140,6 +140,129 @@ public class PublishLogPathTests
     }
 
     [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
+    public async Task ConcurrentPublishersAndSubscriberChurnKeepEachTasksOrder(string transport, CancellationToken ct)
+    {
+        // Four tasks publish at once ("" and "a." subscribers, so some publishes are logged and some queued) while one
+        // subscriber after another joins and leaves. Every subscriber must see each task's messages in the order that
+        // task published them (drops allowed), and only messages it matched.
+        await using var pub = new PublisherSocket(new SocketOptions { Linger = TimeSpan.Zero });
+        var address = (await pub.ListenAsync(TestAddress.For(transport), ct)).BoundAddress;
+        var steady = new[] { new SubscriberSocket(), new SubscriberSocket() };
+        steady[0].Subscribe("");
+        steady[1].Subscribe("a.");
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        try
+        {
+            foreach (var sub in steady)
+            {
+                await sub.DialAsync(address, ct);
+            }
+
+            await Wait.UntilAsync(() => pub.SubscriberCount == 2, "two subscribers");
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var checking = steady.Select((sub, k) => CheckOrderAsync(sub, failures, stop.Token, "steady" + k)).ToList();
+            var publishing = Enumerable.Range(0, 4).Select(task => Task.Run(async () =>
+            {
+                for (int i = 0; i < 20_000; i++)
+                {
+                    await pub.PublishAsync(Utf8($"{(i % 3 == 0 ? "b." : "a.")}{task}:{i}"), ct);
+                    if (i % 256 == 0)
+                    {
+                        await Task.Yield();
+                    }
+                }
+            }, ct)).ToList();
+
+            // Churn: subscribers join and leave while the tasks publish.
+            while (!publishing.All(t => t.IsCompleted))
+            {
+                await using var passing = new SubscriberSocket(new SocketOptions { Linger = TimeSpan.Zero });
+                passing.Subscribe("a.");
+                await passing.DialAsync(address, ct);
+                var passingCheck = CheckOrderAsync(passing, failures, ct, "passing");
+                await Wait.UntilAsync(() => passing.Received > 0 || publishing.All(t => t.IsCompleted), "the passing subscriber receives");
+                await passing.DisposeAsync();
+                await passingCheck;
+            }
+
+            await Task.WhenAll(publishing);
+
+            // The publisher still reaches both steady subscribers afterwards.
+            await stop.CancelAsync();
+            await Task.WhenAll(checking);
+            await Wait.UntilAsync(() => pub.SubscriberCount == 2, "only the steady subscribers");
+
+            // Their queues may be full of what nobody read since: drain, publishing the end marker until it arrives
+            // (a publish to a full queue drops).
+            foreach (var sub in steady)
+            {
+                await Wait.UntilAsync(
+                    () =>
+                    {
+                        // Publishing never waits: the returned task is already complete.
+                        pub.PublishAsync(Utf8("a.end"), ct).GetAwaiter().GetResult();
+                        while (sub.TryReceive(out var message))
+                        {
+                            using (message)
+                            {
+                                if (message.ContentAsString() == "a.end")
+                                {
+                                    return true;
+                                }
+                            }
+                        }
+
+                        return false;
+                    },
+                    "the end marker after the run");
+            }
+
+            Assert.That(failures, Is.Empty);
+            Assert.That(steady[1].Filtered, Is.Zero, "no \"b.\" message reached the \"a.\" subscriber");
+        }
+        finally
+        {
+            foreach (var sub in steady)
+            {
+                await sub.DisposeAsync();
+            }
+        }
+    }
+
+    // Receives until cancelled or the socket closes, recording any message of a task that is not after that task's last.
+    private static Task CheckOrderAsync(SubscriberSocket sub, System.Collections.Concurrent.ConcurrentQueue<string> failures, CancellationToken ct, string who) =>
+        Task.Run(async () =>
+        {
+            var last = new int[4];
+            Array.Fill(last, -1);
+            try
+            {
+                await foreach (var message in sub.ReceiveAllAsync(ct))
+                {
+                    using (message)
+                    {
+                        string text = message.ContentAsString();
+                        var parts = text[2..].Split(':');
+                        int task = int.Parse(parts[0]);
+                        int seq = int.Parse(parts[1]);
+                        if (seq <= last[task])
+                        {
+                            failures.Enqueue($"{who} task {task}: {text} after {last[task]}");
+                        }
+
+                        last[task] = seq;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }, CancellationToken.None);
+
+    [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
     public async Task DisposingThePublisherRightAfterPublishingStillDeliversWhatItLogged(string transport, CancellationToken ct)
     {
         await using var first = new SubscriberSocket();
