@@ -202,6 +202,10 @@ public sealed class PublisherSocket : ProtocolSocket
     }
 
     /// <summary>Messages sent to and dropped for the subscriber on pipe <paramref name="pipeId"/>; zeros if unknown.</summary>
+    /// <remarks>
+    /// A subscriber whose pipe reads the publisher's log counts every message logged while it read it, which includes
+    /// best-effort sends to all made on <see cref="ProtocolSocket.Socket"/> directly (not counted in <see cref="Sent"/>).
+    /// </remarks>
     public (long Sent, long Dropped) GetPipeCounters(uint pipeId)
     {
         foreach (var subscriber in _snapshot.Subscribers)
