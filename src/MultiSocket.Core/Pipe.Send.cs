@@ -130,26 +130,29 @@ internal sealed partial class Pipe
     /// </summary>
     private bool CopyLog(PublishLog.Reader log, PipeWriter output, SendQueue queue, ref Span<byte> span, ref int used, ref long unflushed)
     {
-        // The log's end is read before the queue is looked at. Copying up to the end as it is at the copy could pass a
-        // message queued after the look by a sender that then logged more (queued "two", logged "three": "three" went
-        // out first); a sender's message queued after the look was queued before anything it logged after this end.
-        var end = log.Log.PeekEnd();
         PublishLog.LogMark until;
         if (queue.TryPeek(out var next))
         {
             until = next.LogMark;
         }
-        else if (!queue.IsEmpty)
-        {
-            // A sender has claimed the head slot and not written it yet. Messages behind it may be written already, with
-            // frames their senders logged after them: copy nothing until the head can be read (four publishing tasks
-            // saw a queued message overtaken by thousands of frames while one of them was descheduled mid-enqueue).
-            return false;
-        }
         else
         {
+            // Nothing to take: copy up to the log's end as read here, and only if the queue is still empty after it. Up
+            // to the end as it stood at the copy could pass a message queued meanwhile by a sender that then logged more
+            // (queued "two", logged "three": "three" went out first); a message queued after this look was queued
+            // before anything its sender logged after this end. And a sender that has claimed the head slot without
+            // writing it yet may hide messages written behind it, with frames logged after them: copy nothing until the
+            // head can be read (four publishing tasks saw a queued message overtaken by thousands of frames while one
+            // of them was descheduled mid-enqueue). Read here only, the end's fence costs nothing per queued message.
+            var end = log.Log.PeekEnd();
+            if (!queue.IsEmpty)
+            {
+                return false;
+            }
+
             until = end;
         }
+
         if (log.Position >= until.Position)
         {
             return false;

@@ -97,17 +97,25 @@ internal sealed class PublishLog
         while (true)
         {
             long sequence = Volatile.Read(ref _sequence);
-            var chunk = _chunks[sequence & (ChunkCount - 1)];
-            long state = Volatile.Read(ref chunk.State);
-            long first = Volatile.Read(ref chunk.FirstFrame);
-
-            // As SkipAhead: the chunk still of this generation after its first frame was read.
-            Interlocked.MemoryBarrier();
-            if (IsGeneration(state, sequence) && IsGeneration(Volatile.Read(ref chunk.State), sequence))
+            if (TryReadChunk(sequence, out long state, out long first))
             {
                 return new LogMark(Position(sequence, (int)(state & FieldMask)), first + ((state >> FieldBits) & FieldMask));
             }
         }
+    }
+
+    /// <summary>
+    /// Reads chunk <paramref name="sequence"/>'s state and first frame number together: false when the chunk is not of
+    /// that generation, or was reused while they were read (its first frame is written before the state that makes it
+    /// the new generation's, so the state read again after it tells).
+    /// </summary>
+    private bool TryReadChunk(long sequence, out long state, out long first)
+    {
+        var chunk = _chunks[sequence & (ChunkCount - 1)];
+        state = Volatile.Read(ref chunk.State);
+        first = Volatile.Read(ref chunk.FirstFrame);
+        Interlocked.MemoryBarrier();
+        return IsGeneration(state, sequence) && IsGeneration(Volatile.Read(ref chunk.State), sequence);
     }
 
     /// <summary>Appends <paramref name="message"/> as one frame for every reader; false when its frame is larger than a chunk.</summary>
@@ -191,12 +199,6 @@ internal sealed class PublishLog
 
         return next;
     }
-
-    /// <summary>
-    /// A reader starting at the log's end, for one pipe: <see cref="SendQueue.WakeReader"/> tells it of new frames, and
-    /// the frames it loses are counted in <paramref name="statistics"/>.
-    /// </summary>
-    public Reader AddReader(SendQueue queue, SocketStatistics statistics) => AddReader(queue, statistics.OnDropped);
 
     /// <summary>
     /// A reader starting at the log's end, for one pipe: <see cref="SendQueue.WakeReader"/> tells it of new frames, and
@@ -472,11 +474,7 @@ internal sealed class PublishLog
             {
                 long newest = Volatile.Read(ref _log._sequence);
                 long target = Math.Max(_sequence + 1, newest - (ChunkCount / 2));
-                var chunk = _log._chunks[target & (ChunkCount - 1)];
-                long state = Volatile.Read(ref chunk.State);
-                long first = chunk.FirstFrame;
-                Interlocked.MemoryBarrier();
-                if (IsGeneration(state, target) && IsGeneration(Volatile.Read(ref chunk.State), target))
+                if (_log.TryReadChunk(target, out _, out long first))
                 {
                     _sequence = target;
                     _offset = 0;

@@ -65,7 +65,7 @@ public class PublishLogTests
     private static PublishLog.Reader AddReader(PublishLog log, out SocketStatistics statistics)
     {
         statistics = new SocketStatistics();
-        return log.AddReader(new SendQueue(16), statistics);
+        return log.AddReader(new SendQueue(16), statistics.OnDropped);
     }
 
     private static IEnumerable<long> Range(long from, long to) => Enumerable.Range((int)from, (int)(to - from)).Select(i => (long)i);
@@ -231,7 +231,7 @@ public class PublishLogTests
     {
         var log = new PublishLog(256);
         var queue = new SendQueue(16);
-        queue.LogReader = log.AddReader(queue, new SocketStatistics());
+        queue.LogReader = log.AddReader(queue, new SocketStatistics().OnDropped);
         var wait = queue.WaitToReadAsync().AsTask();
         Assert.That(wait.IsCompleted, Is.False);
 
