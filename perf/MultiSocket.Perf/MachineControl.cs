@@ -26,15 +26,21 @@ internal static class MachineControl
         output.WriteLine($"round  multisocket [M msg/s]  channel<object> [M msg/s]  core-to-core [ns]   ({count:N0} messages of {size} B each)");
         for (int round = 1; round <= rounds; round++)
         {
-            long start = Stopwatch.GetTimestamp();
-            await Task.WhenAll(Task.Run(() => SendAsync(sender, payload, count)), Task.Run(() => ReceiveAsync(receiver, count)));
-            double sockets = count / Stopwatch.GetElapsedTime(start).TotalSeconds;
+            double sockets = await InprocRateAsync(sender, receiver, payload, count);
             double channels = await ChannelHandoff.RateAsync(count);
             double handOff = CoreToCore.HandOffNanoseconds(TimeSpan.FromMilliseconds(100));
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{round,5}  {sockets / 1e6,22:F1}  {channels / 1e6,25:F1}  {handOff,17:F0}"));
         }
 
         return 0;
+    }
+
+    /// <summary>Messages per second of <paramref name="count"/> sends from one task, received by another.</summary>
+    public static async Task<double> InprocRateAsync(Socket sender, Socket receiver, byte[] payload, int count)
+    {
+        long start = Stopwatch.GetTimestamp();
+        await Task.WhenAll(Task.Run(() => SendAsync(sender, payload, count)), Task.Run(() => ReceiveAsync(receiver, count)));
+        return count / Stopwatch.GetElapsedTime(start).TotalSeconds;
     }
 
     private static async Task SendAsync(Socket sender, byte[] payload, int count)

@@ -8,6 +8,7 @@ using MultiSocket.Perf;
 //   remote_lat <connect-address> <msg-size> <roundtrip-count> sends, waits for the echo, prints average latency
 //   inproc_thr <msg-size> <msg-count> / inproc_lat <msg-size> <roundtrip-count>: both halves in this process
 //   inproc_control <msg-size> <msg-count> <rounds>: inproc push/pull, a BCL Channel and the core-to-core hand-off time, per round (machine check)
+//   handoff_designs <msg-size> <msg-count> <rounds>: inproc push/pull next to minimal two-thread hand-offs of several designs (what a design could gain)
 const string Usage = """
     usage: MultiSocket.Perf local_thr  <bind-address>    <msg-size> <msg-count>
            MultiSocket.Perf remote_thr <connect-address> <msg-size> <msg-count>
@@ -16,6 +17,7 @@ const string Usage = """
            MultiSocket.Perf inproc_thr <msg-size> <msg-count>
            MultiSocket.Perf inproc_lat <msg-size> <roundtrip-count>
            MultiSocket.Perf inproc_control <msg-size> <msg-count> <rounds>
+           MultiSocket.Perf handoff_designs <msg-size> <msg-count> <rounds>
     addresses: tcp://127.0.0.1:5555, inproc://name, any registered transport
     """;
 
@@ -30,6 +32,7 @@ try
         ["inproc_thr", var size, var count] => await Perf.InprocThroughputAsync(Size(size), Count(count), Console.Out),
         ["inproc_lat", var size, var count] => await Perf.InprocLatencyAsync(Size(size), Count(count), Console.Out),
         ["inproc_control", var size, var count, var rounds] => await MachineControl.RunAsync(Size(size), Count(count), Count(rounds), Console.Out),
+        ["handoff_designs", var size, var count, var rounds] => await HandOffDesigns.RunAsync(Size(size), Count(count), Count(rounds), Console.Out),
         _ => Fail(Usage),
     };
 }
