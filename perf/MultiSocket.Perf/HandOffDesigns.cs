@@ -39,11 +39,7 @@ internal static class HandOffDesigns
             throw new ArgumentException($"msg-size {size} is over the 4096 bytes these designs carry.");
         }
 
-        string address = $"inproc://perf-designs-{Environment.ProcessId}";
-        await using var receiver = new Socket(new SocketOptions { NoSend = true });
-        await receiver.ListenAsync(address);
-        await using var sender = new Socket(new SocketOptions { NoReceive = true });
-        await sender.DialAsync(address);
+        await using var pair = await InprocPushPull.OpenAsync("designs");
         var payload = new byte[size];
 
         output.WriteLine($"M msg/s per design, {count:N0} messages of {size} B per run; core-to-core check in ns before the round");
@@ -51,7 +47,7 @@ internal static class HandOffDesigns
         for (int round = 1; round <= rounds; round++)
         {
             double handOff = CoreToCore.HandOffNanoseconds(TimeSpan.FromMilliseconds(100));
-            double library = await MachineControl.InprocRateAsync(sender, receiver, payload, count);
+            double library = await pair.RateAsync(payload, count);
             double bytes = Rate(count, () => RunBytes(payload, count, publishEvery: 1, locked: false));
             double locked = Rate(count, () => RunBytes(payload, count, publishEvery: 1, locked: true));
             double objects = Rate(count, () => RunObjects(payload, count, consumerWrites: false));
