@@ -169,6 +169,36 @@ internal sealed partial class Pipe
     }
 
     /// <summary>
+    /// New messages from an in-process peer's <see cref="Socket.SendBatchAsync"/>, from
+    /// <paramref name="contents"/>[<paramref name="index"/>] on: as many as fit go into this socket's receive queue as
+    /// one batch, which consumers decode one message per receive. Returns how many went in; 0 when the queue is full,
+    /// the socket does not take batches (it routes arrivals itself), or fewer than two fit (the caller sends them one
+    /// by one, which also refuses a content over this pipe's limit as a single send does).
+    /// </summary>
+    internal int TryArriveRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl)
+    {
+        var receiver = _socket.Receiver;
+        if (!receiver.AcceptsBatches)
+        {
+            return 0;
+        }
+
+        var batch = ReceiveBatch.Encode(Id, contents, index, ttl, _maxContentLength, out int taken);
+        if (batch is null)
+        {
+            return 0;
+        }
+
+        if (receiver.TryDeliver(batch.Carrier))
+        {
+            return taken;
+        }
+
+        batch.Discard();
+        return 0;
+    }
+
+    /// <summary>
     /// A message from an in-process peer, already checked with <see cref="RefuseArrival"/>: it enters this socket's
     /// receive queue if there is room. False when the queue is full, with the message unchanged and still the caller's.
     /// </summary>

@@ -138,6 +138,13 @@ internal sealed partial class Pipe
         return _outbox.TryWrite(message);
     }
 
+    /// <summary>
+    /// Hands a run of new messages to an in-process peer as one batch (<see cref="Socket.SendBatchAsync"/>); how many
+    /// went, 0 when none could or the pipe is not in-process.
+    /// </summary>
+    public int TrySendRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl) =>
+        _outbox is MessageLink link ? link.TryWriteRun(contents, index, ttl) : 0;
+
     /// <summary>Queues a message, waiting for room.</summary>
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
     public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken)

@@ -25,6 +25,7 @@ public sealed partial class Socket : IAsyncDisposable
     private readonly List<Listener> _listeners = [];
     private readonly CancellationTokenSource _closing = new();
     private readonly Sender _toOne;
+    private readonly ToOneSender? _batchSender;
     private readonly Sender _toAll;
     private readonly Sender _toDestination;
 
@@ -60,7 +61,7 @@ public sealed partial class Socket : IAsyncDisposable
         }
         else
         {
-            _toOne = new ToOneSender(this);
+            _toOne = _batchSender = new ToOneSender(this);
             _toAll = new ToAllSender(this);
             _toDestination = new ToDestinationSender(this);
         }

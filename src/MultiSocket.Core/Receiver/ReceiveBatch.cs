@@ -4,8 +4,9 @@ using MultiSocket.Internal;
 namespace MultiSocket;
 
 /// <summary>
-/// A run of small whole frames from one read of a byte-stream pipe, copied out of the pipe's buffer and queued in the
-/// socket's receive queue as one entry; the consumers that take it decode its messages one per receive.
+/// A run of small whole frames from one read of a byte-stream pipe, copied out of the pipe's buffer (or encoded by an
+/// in-process sender's <see cref="Socket.SendBatchAsync"/>) and queued in the socket's receive queue as one entry; the
+/// consumers that take it decode its messages one per receive.
 /// </summary>
 /// <remarks>
 /// Decoded by the read loop, each message was made on one core and read on another: the message object, its content
@@ -88,15 +89,70 @@ internal sealed class ReceiveBatch
     /// </summary>
     public static ReceiveBatch Open(uint pipeId, in ReadOnlySequence<byte> frames)
     {
-        var batch = Pool.Rent();
         int length = (int)frames.Length;
-        batch._bytes = BufferPool.Rent(length <= SmallBuffer ? SmallBuffer : ByteLimit);
+        var batch = Rent(length);
         frames.CopyTo(batch._bytes);
-        batch._at = 0;
-        batch._end = length;
-        batch._pipeId = pipeId;
-        Volatile.Write(ref batch._state, (((batch._state >> 2) + 1) << 2) | Live);
+        return batch.Start(pipeId, length);
+    }
+
+    /// <summary>
+    /// A batch of new messages for the in-process pipe <paramref name="pipeId"/>, one send-to-one frame with
+    /// <paramref name="ttl"/> and no paths per content, from <paramref name="contents"/>[<paramref name="index"/>] on:
+    /// as many as fit in a batch and are no longer than <paramref name="maxContentLength"/> (0: no limit). Null, with
+    /// nothing taken, when fewer than <see cref="MinFrames"/> do (the caller sends those one by one).
+    /// </summary>
+    public static ReceiveBatch? Encode(
+        uint pipeId, IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl, uint maxContentLength, out int taken)
+    {
+        int length = 0;
+        int end = index;
+        for (; end < contents.Count; end++)
+        {
+            int content = contents[end].Length;
+            int frame = FrameHeader.Size + content;
+            if (frame > FrameLimit || length + frame > ByteLimit || (maxContentLength != 0 && (uint)content > maxContentLength))
+            {
+                break;
+            }
+
+            length += frame;
+        }
+
+        taken = end - index;
+        if (taken < MinFrames)
+        {
+            taken = 0;
+            return null;
+        }
+
+        var batch = Rent(length);
+        var bytes = batch._bytes.AsSpan();
+        int at = 0;
+        for (int i = index; i < end; i++)
+        {
+            var content = contents[i].Span;
+            new FrameHeader((byte)SendType.ToOne, ttl, 0, 0, (uint)content.Length).WriteTo(bytes[at..]);
+            content.CopyTo(bytes[(at + FrameHeader.Size)..]);
+            at += FrameHeader.Size + content.Length;
+        }
+
+        return batch.Start(pipeId, length);
+    }
+
+    private static ReceiveBatch Rent(int length)
+    {
+        var batch = Pool.Rent();
+        batch._bytes = BufferPool.Rent(length <= SmallBuffer ? SmallBuffer : ByteLimit);
         return batch;
+    }
+
+    private ReceiveBatch Start(uint pipeId, int length)
+    {
+        _at = 0;
+        _end = length;
+        _pipeId = pipeId;
+        Volatile.Write(ref _state, (((_state >> 2) + 1) << 2) | Live);
+        return this;
     }
 
     /// <summary>Takes the next message of opening <paramref name="generation"/>.</summary>

@@ -46,6 +46,63 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
         return SendSlowAsync(message, cancellationToken);
     }
 
+    /// <summary>
+    /// Sends each content as a new message with <paramref name="ttl"/>, in order. Runs of small ones go to an
+    /// in-process pipe that takes them directly as one receive batch (one hand-off for many messages); the rest go one
+    /// by one through <see cref="SendAsync"/>, each finished (queued) before the next is tried, so the order holds.
+    /// </summary>
+    public ValueTask SendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> contents, byte ttl, CancellationToken cancellationToken) =>
+        SendBatchFromAsync(contents, 0, ttl, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendBatchSlowAsync(
+        ValueTask pending, IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl, CancellationToken cancellationToken)
+    {
+        await pending.ConfigureAwait(false);
+        await SendBatchFromAsync(contents, index, ttl, cancellationToken).ConfigureAwait(false);
+    }
+
+    private ValueTask SendBatchFromAsync(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl, CancellationToken cancellationToken)
+    {
+        while (index < contents.Count)
+        {
+            int sent = TrySendRun(contents, index, ttl);
+            if (sent > 0)
+            {
+                index += sent;
+                continue;
+            }
+
+            var pending = SendAsync(Message.Create(contents[index].Span, SendType.ToOne, ttl), cancellationToken);
+            index++;
+            if (!pending.IsCompletedSuccessfully)
+            {
+                return SendBatchSlowAsync(pending, contents, index, ttl, cancellationToken);
+            }
+
+            pending.GetAwaiter().GetResult();
+        }
+
+        return default;
+    }
+
+    // A run to the next pipe in turn, if it is an in-process pipe that takes one now; how many went.
+    private int TrySendRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl)
+    {
+        if (contents.Count - index < ReceiveBatch.MinFrames)
+        {
+            return 0;
+        }
+
+        var pipes = Socket.PipeList;
+        return pipes.Length switch
+        {
+            0 => 0,
+            1 => pipes[0].TrySendRun(contents, index, ttl),
+            _ => pipes[(int)(Interlocked.Increment(ref _next) % (uint)pipes.Length)].TrySendRun(contents, index, ttl),
+        };
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendSlowAsync(Message message, CancellationToken cancellationToken)
     {

@@ -45,6 +45,17 @@ internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
     /// <summary>True while the reading pipe takes writes directly (for tests).</summary>
     public bool IsDirect => _direct is not null;
 
+    /// <summary>
+    /// Hands over a run of new messages (<see cref="Pipe.TryArriveRun"/>) while the reader takes writes directly;
+    /// how many went, 0 when none could (the caller sends them one by one through <see cref="TryWrite"/>). Only with
+    /// nothing queued: a run never overtakes messages waiting in the link.
+    /// </summary>
+    public int TryWriteRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl)
+    {
+        var direct = _direct;
+        return direct is not null && _state == Open ? direct.TryArriveRun(contents, index, ttl) : 0;
+    }
+
     /// <summary>Hands over a message if there is room; false when the link's queue is full or the link is closing.</summary>
     /// <remarks>On success the link owns the message; on failure the caller still does, unchanged.</remarks>
     public bool TryWrite(Message message)
