@@ -27,6 +27,21 @@ public sealed class PushSocket : ProtocolSocket
         return Socket.SendAsync(content, cancellationToken);
     }
 
+    /// <summary>
+    /// Sends each of <paramref name="contents"/> as its own message, in order, as <see cref="SendAsync"/> once per
+    /// content would; a run of small ones may go to one puller together, and to an in-process puller as one hand-off
+    /// (see <see cref="Socket.SendBatchAsync"/>). Completes once the last one is queued.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="contents"/> is null.</exception>
+    /// <exception cref="ObjectDisposedException">The socket is disposed.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled while waiting; the messages before the one that waited were sent.</exception>
+    public ValueTask SendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> contents, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(contents);
+        ThrowIfDisposed();
+        return Socket.SendBatchAsync(contents, cancellationToken);
+    }
+
     private static SocketOptions Configure(SocketOptions? options)
     {
         options ??= SocketOptions.Default;

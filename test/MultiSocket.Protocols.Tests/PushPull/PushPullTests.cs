@@ -130,6 +130,28 @@ public class PushPullTests
         Assert.That(() => pull.TryReceive(out _), Throws.InstanceOf<ObjectDisposedException>());
     }
 
+    [TestCaseSource(typeof(TestAddress), nameof(TestAddress.Transports))]
+    public async Task ABatchArrivesInOrderAtOnePuller(string transport, CancellationToken ct)
+    {
+        await using var pull = new PullSocket();
+        await using var push = new PushSocket();
+        await push.DialAsync((await pull.ListenAsync(TestAddress.For(transport), ct)).BoundAddress, ct);
+
+        var texts = Enumerable.Range(0, 500).Select(i => $"message {i}").ToArray();
+        await push.SendBatchAsync(texts.Select(t => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(t)).ToList(), ct);
+        await push.SendAsync(Encoding.UTF8.GetBytes("after"), ct);
+
+        foreach (string expected in texts.Append("after"))
+        {
+            using var message = await pull.ReceiveAsync(ct);
+            Assert.That(message.ContentAsString(), Is.EqualTo(expected));
+        }
+
+        await push.DisposeAsync();
+        Assert.That(() => push.SendBatchAsync([new byte[1]]), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(() => push.SendBatchAsync(null!), Throws.ArgumentNullException);
+    }
+
     [Test]
     public async Task PushDoesNotReceiveAndPullDoesNotSend()
     {
