@@ -171,9 +171,10 @@ internal sealed partial class Pipe
     /// <summary>
     /// New messages from an in-process peer's <see cref="Socket.SendBatchAsync"/>, from
     /// <paramref name="contents"/>[<paramref name="index"/>] on: as many as fit go into this socket's receive queue as
-    /// one batch, which consumers decode one message per receive. Returns how many went in; 0 when the queue is full,
-    /// the socket does not take batches (it routes arrivals itself), or fewer than two fit (the caller sends them one
-    /// by one, which also refuses a content over this pipe's limit as a single send does).
+    /// one batch, which consumers decode one message per receive. Returns how many went in; <see cref="RunQueueFull"/>
+    /// when the receive queue is full (try again shortly); 0 when the socket does not take batches (it routes arrivals
+    /// itself) or fewer than two fit (the caller sends them one by one, which also refuses a content over this pipe's
+    /// limit as a single send does).
     /// </summary>
     internal int TryArriveRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl)
     {
@@ -181,6 +182,12 @@ internal sealed partial class Pipe
         if (!receiver.AcceptsBatches)
         {
             return 0;
+        }
+
+        // Encoding a run only to find no room would cost the sender more than the look.
+        if (receiver.LooksFull)
+        {
+            return RunQueueFull;
         }
 
         var batch = ReceiveBatch.Encode(Id, contents, index, ttl, _maxContentLength, out int taken);
@@ -195,8 +202,11 @@ internal sealed partial class Pipe
         }
 
         batch.Discard();
-        return 0;
+        return RunQueueFull;
     }
+
+    /// <summary>What <see cref="TryArriveRun"/> returns when the receive queue is full.</summary>
+    internal const int RunQueueFull = -1;
 
     /// <summary>
     /// A message from an in-process peer, already checked with <see cref="RefuseArrival"/>: it enters this socket's

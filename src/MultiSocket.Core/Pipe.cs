@@ -140,7 +140,8 @@ internal sealed partial class Pipe
 
     /// <summary>
     /// Hands a run of new messages to an in-process peer as one batch (<see cref="Socket.SendBatchAsync"/>); how many
-    /// went, 0 when none could or the pipe is not in-process.
+    /// went, <see cref="RunQueueFull"/> when the peer's receive queue is full, 0 when none could go as a run (or the
+    /// pipe is not in-process).
     /// </summary>
     public int TrySendRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl) =>
         _outbox is MessageLink link ? link.TryWriteRun(contents, index, ttl) : 0;

@@ -43,6 +43,8 @@ internal sealed class AllReceiver : Receiver
     /// <summary>Batches are decoded by consumers, which an interceptor would not see: only without one.</summary>
     public override bool AcceptsBatches => _interceptor is null;
 
+    public override bool LooksFull => _queue.Count >= _queue.Capacity;
+
     public override ValueTask DeliverAsync(Message message, CancellationToken cancellationToken) =>
         TryDeliver(message) ? default : DeliverSlowAsync(message, cancellationToken);
 

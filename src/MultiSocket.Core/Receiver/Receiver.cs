@@ -18,6 +18,9 @@ internal abstract class Receiver
     /// </summary>
     public virtual bool AcceptsBatches => false;
 
+    /// <summary>True when the receive queue looks full (a snapshot: a delivery may still fail, or find room).</summary>
+    public virtual bool LooksFull => false;
+
     /// <summary>
     /// Queues <paramref name="writer"/> among the writers a consumer resumes once the receive queue has drained to half
     /// (after a failed <see cref="TryDeliver"/>), unless there is room already or the receiver is completed.

@@ -67,6 +67,11 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
         while (index < contents.Count)
         {
             int sent = TrySendRun(contents, index, ttl);
+            if (sent == Pipe.RunQueueFull)
+            {
+                sent = SpinForRun(contents, index, ttl);
+            }
+
             if (sent > 0)
             {
                 index += sent;
@@ -84,6 +89,27 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
         }
 
         return default;
+    }
+
+    /// <summary>
+    /// The receive queue was full: try the run again while spinning briefly. Its consumer frees an entry within
+    /// microseconds when it keeps up, and a single send instead would queue in the link and detach it, so that the
+    /// messages after it went one by one until the consumer caught up. 0 when it is still full (send one by one).
+    /// </summary>
+    private int SpinForRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl)
+    {
+        var spinner = new SpinWait();
+        while (!spinner.NextSpinWillYield)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+            int sent = TrySendRun(contents, index, ttl);
+            if (sent != Pipe.RunQueueFull)
+            {
+                return sent;
+            }
+        }
+
+        return 0;
     }
 
     // A run to the next pipe in turn, if it is an in-process pipe that takes one now; how many went.
