@@ -24,7 +24,7 @@ public sealed partial class Socket
     /// For in-process peers this is the fast way to send many small messages: a run of them (up to 32 KiB of frames,
     /// each content up to 4 KiB less 8 bytes) goes to the peer's receive queue as one entry, and its consumer decodes
     /// them one per receive, on its own thread. One hand-off between threads then carries many messages instead of one
-    /// (inproc 64 B: ~9–10 M msg/s in batches of 32 against ~4 M one by one on a slow 2-core VM; docs/performance.md,
+    /// (inproc 64 B: ~8–9 M msg/s in batches of 32 against ~4 M one by one on a slow 2-core VM; docs/performance.md,
     /// round 14). Over byte streams it costs what the same sends one by one cost: their write loop already batches.
     /// </para>
     /// <para>
