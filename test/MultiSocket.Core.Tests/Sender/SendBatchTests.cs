@@ -204,6 +204,20 @@ public class SendBatchArgumentTests
     }
 
     [Test]
+    public async Task DisposingTheSocketEndsAWaitingBatchAsItEndsAWaitingSend()
+    {
+        var socket = new Socket(new SocketOptions { NoReceive = true });
+        var single = socket.SendAsync(new byte[1]).AsTask();
+        var batch = socket.SendBatchAsync([new byte[1], new byte[2]]).AsTask();
+        Assert.That(batch.IsCompleted, Is.False, "no peer: the batch waits");
+        await socket.DisposeAsync();
+
+        var singleError = Assert.CatchAsync(async () => await Wait.ForAsync(single, "the single send ends"));
+        var batchError = Assert.CatchAsync(async () => await Wait.ForAsync(batch, "the batch ends"));
+        Assert.That(batchError, Is.TypeOf(singleError!.GetType()), $"the single send ended with {singleError}");
+    }
+
+    [Test]
     public async Task AContentOverThePeersLimitClosesItsPipeAsASingleSendDoes()
     {
         const int Limit = 100;
