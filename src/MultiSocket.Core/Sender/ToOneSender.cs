@@ -51,27 +51,12 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
     /// in-process pipe that takes them directly as one receive batch (one hand-off for many messages); the rest go one
     /// by one through <see cref="SendAsync"/>, each finished (queued) before the next is tried, so the order holds.
     /// </summary>
-    public ValueTask SendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> contents, byte ttl, CancellationToken cancellationToken) =>
-        SendBatchFromAsync(contents, 0, ttl, cancellationToken);
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendBatchSlowAsync(
-        ValueTask pending, IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl, CancellationToken cancellationToken)
+    public ValueTask SendBatchAsync(IReadOnlyList<ReadOnlyMemory<byte>> contents, byte ttl, CancellationToken cancellationToken)
     {
-        await pending.ConfigureAwait(false);
-        await SendBatchFromAsync(contents, index, ttl, cancellationToken).ConfigureAwait(false);
-    }
-
-    private ValueTask SendBatchFromAsync(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl, CancellationToken cancellationToken)
-    {
+        int index = 0;
         while (index < contents.Count)
         {
-            int sent = TrySendRun(contents, index, ttl);
-            if (sent == Pipe.RunQueueFull)
-            {
-                sent = SpinForRun(contents, index, ttl);
-            }
-
+            int sent = SendRun(contents, index, ttl);
             if (sent > 0)
             {
                 index += sent;
@@ -89,6 +74,33 @@ internal sealed class ToOneSender(Socket socket) : Sender(socket)
         }
 
         return default;
+    }
+
+    // The same loop once a send had to wait: one frame for the rest of the batch, however many sends wait.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendBatchSlowAsync(
+        ValueTask pending, IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl, CancellationToken cancellationToken)
+    {
+        await pending.ConfigureAwait(false);
+        while (index < contents.Count)
+        {
+            int sent = SendRun(contents, index, ttl);
+            if (sent > 0)
+            {
+                index += sent;
+                continue;
+            }
+
+            await SendAsync(Message.Create(contents[index].Span, SendType.ToOne, ttl), cancellationToken).ConfigureAwait(false);
+            index++;
+        }
+    }
+
+    // A run from index on as one hand-off, waiting briefly if the receive queue is full; how many went (0: send one).
+    private int SendRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl)
+    {
+        int sent = TrySendRun(contents, index, ttl);
+        return sent == Pipe.RunQueueFull ? SpinForRun(contents, index, ttl) : sent;
     }
 
     /// <summary>

@@ -94,6 +94,26 @@ public class SendBatchTests(string transport)
     }
 
     [Test]
+    public async Task ABatchThatWaitsThousandsOfTimesCompletes()
+    {
+        // Each message fills the receiver's queue of one and the sender's queue of one: nearly every send waits.
+        await using var receiver = new Socket(new SocketOptions { NoSend = true, ReceiveQueueSize = 1 });
+        await using var sender = new Socket(new SocketOptions { NoReceive = true, SendQueueSize = 1 });
+        await sender.DialAsync(await receiver.ListenOnAsync(transport));
+        await Wait.UntilAsync(() => sender.PipeCount == 1, "the sender's pipe opens");
+
+        const int Count = 20_000;
+        var sending = sender.SendBatchAsync(Enumerable.Range(0, Count).Select(i => Numbered(i, 5000)).ToArray()).AsTask();
+        for (int i = 0; i < Count; i++)
+        {
+            using var message = await receiver.ReceiveAsync(Wait.Token());
+            Assert.That(NumberOf(message), Is.EqualTo(i));
+        }
+
+        await Wait.ForAsync(sending, "the batch completed");
+    }
+
+    [Test]
     public async Task SeveralConsumersTakeEveryMessageOnce()
     {
         await using var receiver = new Socket(new SocketOptions { NoSend = true });
