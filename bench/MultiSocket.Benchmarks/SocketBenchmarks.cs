@@ -71,15 +71,7 @@ public class SocketBenchmarks
             }
         }
 
-        for (int i = 0; i < Batch; i++)
-        {
-            if (!_receiver.TryReceive(out var message))
-            {
-                message = await _receiver.ReceiveAsync();
-            }
-
-            message.Dispose();
-        }
+        await ReceiveBatchAsync();
     }
 
     /// <summary>The same 32 messages sent with one <see cref="Socket.SendBatchAsync"/> (in process: one hand-off), received one by one.</summary>
@@ -93,6 +85,12 @@ public class SocketBenchmarks
             await sent;
         }
 
+        await ReceiveBatchAsync();
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReceiveBatchAsync()
+    {
         for (int i = 0; i < Batch; i++)
         {
             if (!_receiver.TryReceive(out var message))
