@@ -46,10 +46,10 @@ internal sealed class MessageLink(int capacity) : IOutbox, IBlockedWriter
     public bool IsDirect => _direct is not null;
 
     /// <summary>
-    /// Hands over a run of new messages (<see cref="Pipe.TryArriveRun"/>) while the reader takes writes directly;
-    /// how many went, <see cref="Pipe.RunQueueFull"/> when the receive queue is full, 0 when none could go as a run (the
-    /// caller sends them one by one through <see cref="TryWrite"/>). Only with
-    /// nothing queued: a run never overtakes messages waiting in the link.
+    /// Hands over a run of new messages (<see cref="Pipe.TryArriveRun"/>) while the reader takes writes directly, that
+    /// is with nothing queued, so a run never overtakes messages waiting in the link. Returns how many went;
+    /// <see cref="Pipe.RunQueueFull"/> when the receive queue is full; 0 when none could go as a run (the caller sends
+    /// them one by one through <see cref="TryWrite"/>).
     /// </summary>
     public int TryWriteRun(IReadOnlyList<ReadOnlyMemory<byte>> contents, int index, byte ttl)
     {
