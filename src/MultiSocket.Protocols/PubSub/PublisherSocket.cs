@@ -80,6 +80,9 @@ public sealed class PublisherSocket : ProtocolSocket
     /// <summary>Messages appended to the publisher's log (for tests).</summary>
     internal long LoggedCount => _log.Frames;
 
+    /// <summary>Every connected subscriber's prefixes, as this publisher knows them now (for tests).</summary>
+    internal byte[][] KnownPrefixes => [.. _snapshot.Subscribers.SelectMany(s => s.Prefixes)];
+
     /// <summary>Subscriptions known from all connected subscribers (each subscriber's prefixes counted once).</summary>
     public int SubscriptionCount
     {

@@ -195,12 +195,24 @@ public class PubSubTests
             }
 
             await Task.WhenAll(churn);
-            int expected = sub.Subscriptions.Count;
-            Assert.That(expected, Is.GreaterThan(0));
-            await Wait.UntilAsync(() => publishers.All(p => p.SubscriptionCount == expected), "every publisher holds the subscriber's final set");
+
+            // One last change marks the end: a publisher applies a subscriber's changes in the order they were made,
+            // so one that knows the marker has applied everything before it, and must hold exactly the final set. (A
+            // wait for the set's size alone passed while changes were still on their way: a subscribe applied, the
+            // unsubscribe made before it not yet, and a message published then found no subscriber.)
+            Assert.That(sub.Subscribe("last"), Is.True);
+            await Wait.UntilAsync(
+                () => publishers.All(p => p.KnownPrefixes.Any(k => k.AsSpan().SequenceEqual("last"u8))),
+                "every publisher learns the last change");
+            var finalPrefixes = sub.Subscriptions.Select(p => Encoding.UTF8.GetString(p)).ToList();
+            Assert.That(finalPrefixes, Has.Count.GreaterThan(1));
+            foreach (var pub in publishers)
+            {
+                Assert.That(pub.KnownPrefixes.Select(Encoding.UTF8.GetString), Is.EquivalentTo(finalPrefixes));
+                Assert.That(pub.SubscriptionCount, Is.EqualTo(finalPrefixes.Count));
+            }
 
             // And they act on it: one message per final prefix reaches the subscriber, nothing else does.
-            var finalPrefixes = sub.Subscriptions.Select(p => Encoding.UTF8.GetString(p)).ToList();
             await publishers[0].PublishAsync(Utf8("unsubscribed-topic"), ct);
             foreach (var prefix in finalPrefixes)
             {
