@@ -11,17 +11,18 @@ internal sealed partial class Pipe
     private int _bestEffortSkips;
 
     /// <summary>
-    /// A best-effort send: queues the message if there is room, else drops it for this pipe (false; the caller keeps
-    /// its reference). After a full queue the next few drop without trying it.
+    /// A best-effort send to one of several pipes: queues the message if there is room, else drops it for this pipe
+    /// (false; the caller keeps its reference). After a full queue the next few drop without trying it.
+    /// <paramref name="marked"/> is as for <see cref="TryEnqueue(Message, ref bool)"/>.
     /// </summary>
-    public bool TryEnqueueBestEffort(Message message)
+    public bool TryEnqueueBestEffort(Message message, ref bool marked)
     {
         if (SkipBestEffort())
         {
             return false;
         }
 
-        if (TryEnqueue(message))
+        if (TryEnqueue(message, ref marked))
         {
             return true;
         }

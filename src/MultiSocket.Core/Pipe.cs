@@ -134,7 +134,23 @@ internal sealed partial class Pipe
     /// <remarks>On failure the caller still owns the message, unchanged.</remarks>
     public bool TryEnqueue(Message message)
     {
-        MarkLog(message);
+        bool marked = false;
+        return TryEnqueue(message, ref marked);
+    }
+
+    /// <summary>
+    /// <see cref="TryEnqueue(Message)"/> for one of several pipes a message is queued to: the first pipe that reads the
+    /// publish log marks the message and sets <paramref name="marked"/>, and the pipes after it keep that mark.
+    /// </summary>
+    /// <remarks>
+    /// A message shared by several pipes has one <see cref="Message.LogMark"/>. Marked again for a later pipe, it moved
+    /// under a pipe that had it queued already: a sender that queued more behind it and logged frames meanwhile saw those
+    /// frames overtake the queued message there. The first mark is never late for the pipes after it: what is logged
+    /// between it and their enqueue comes from other senders.
+    /// </remarks>
+    public bool TryEnqueue(Message message, ref bool marked)
+    {
+        MarkLog(message, ref marked);
         return _outbox.TryWrite(message);
     }
 
@@ -150,16 +166,36 @@ internal sealed partial class Pipe
     /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
     public ValueTask EnqueueAsync(Message message, CancellationToken cancellationToken)
     {
-        MarkLog(message);
+        bool marked = false;
+        return EnqueueAsync(message, ref marked, cancellationToken);
+    }
+
+    /// <summary><see cref="EnqueueAsync(Message, CancellationToken)"/> for one of several pipes (see <see cref="TryEnqueue(Message, ref bool)"/>).</summary>
+    /// <exception cref="ChannelClosedException">The pipe closed first (the message is still the caller's).</exception>
+    public ValueTask EnqueueAsync(Message message, ref bool marked, CancellationToken cancellationToken)
+    {
+        MarkLog(message, ref marked);
         return _outbox.WriteAsync(message, cancellationToken);
     }
 
-    // A message queued to a pipe that reads the publish log goes out after the frames logged before it.
-    private void MarkLog(Message message)
+    // A message queued to a pipe that reads the publish log goes out after the frames logged before it. One queued to a
+    // byte-stream pipe that does not gets no mark, so that it goes out before whatever the pipe copies if it starts
+    // reading the log meanwhile (a pooled message may still carry another socket's mark). In-process pipes never read one.
+    private void MarkLog(Message message, ref bool marked)
     {
-        if (LogReader is { } reader)
+        if (marked || _queue is not { } queue)
+        {
+            return;
+        }
+
+        if (queue.LogReader is { } reader)
         {
             message.LogMark = reader.Log.Mark();
+            marked = true;
+        }
+        else
+        {
+            message.LogMark = default;
         }
     }
 

@@ -19,12 +19,14 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
             return default;
         }
 
+        // One log mark for all the pipes (Pipe.TryEnqueue(Message, ref bool)).
+        bool marked = false;
         for (int i = 0; i < pipes.Length; i++)
         {
             message.AddRef();
-            if (!pipes[i].TryEnqueue(message))
+            if (!pipes[i].TryEnqueue(message, ref marked))
             {
-                return SendSlowAsync(message, pipes, i, cancellationToken);
+                return SendSlowAsync(message, pipes, i, marked, cancellationToken);
             }
         }
 
@@ -55,9 +57,10 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
 
         message.AddRefs(queued);
         int dropped = 0;
+        bool marked = false;
         foreach (var pipe in pipes)
         {
-            if ((!logged || !pipe.Reads(log)) && !pipe.TryEnqueueBestEffort(message))
+            if ((!logged || !pipe.Reads(log)) && !pipe.TryEnqueueBestEffort(message, ref marked))
             {
                 dropped++;
             }
@@ -72,7 +75,7 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
         message.Release(1 + dropped);
     }
 
-    private async ValueTask SendSlowAsync(Message message, Pipe[] pipes, int from, CancellationToken cancellationToken)
+    private async ValueTask SendSlowAsync(Message message, Pipe[] pipes, int from, bool marked, CancellationToken cancellationToken)
     {
         try
         {
@@ -82,7 +85,7 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
                 if (i > from)
                 {
                     message.AddRef();
-                    if (pipes[i].TryEnqueue(message))
+                    if (pipes[i].TryEnqueue(message, ref marked))
                     {
                         continue;
                     }
@@ -90,7 +93,7 @@ internal sealed class ToAllSender(Socket socket) : Sender(socket)
 
                 try
                 {
-                    await pipes[i].EnqueueAsync(message, cancellationToken).ConfigureAwait(false);
+                    await pipes[i].EnqueueAsync(message, ref marked, cancellationToken).ConfigureAwait(false);
                 }
                 catch (ChannelClosedException)
                 {

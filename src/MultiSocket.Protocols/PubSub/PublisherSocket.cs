@@ -167,6 +167,7 @@ public sealed class PublisherSocket : ProtocolSocket
         message.AddRefs(queues);
         int sent = 0;
         int dropped = 0;
+        bool marked = false;   // one log mark for every queue (Pipe.TryEnqueue(Message, ref bool))
         for (int i = 0; i < subscribers.Length; i++)
         {
             if (!matches[i])
@@ -180,7 +181,7 @@ public sealed class PublisherSocket : ProtocolSocket
                 // Counted from the log's frame numbers when asked (GetPipeCounters): nothing written per reader here.
                 sent++;
             }
-            else if (subscriber.Pipe.TryEnqueueBestEffort(message))
+            else if (subscriber.Pipe.TryEnqueueBestEffort(message, ref marked))
             {
                 Interlocked.Increment(ref subscriber.Queued);
                 sent++;

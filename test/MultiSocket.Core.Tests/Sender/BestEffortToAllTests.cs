@@ -136,31 +136,7 @@ public class BestEffortToAllTests
             await Wait.UntilAsync(() => publisher.PipeCount == 2, "the publisher's pipes");
             var reorders = new System.Collections.Concurrent.ConcurrentQueue<string>();
             using var stop = new CancellationTokenSource();
-            var checking = subscribers.Select((subscriber, k) => Task.Run(async () =>
-            {
-                var last = new int[4];
-                Array.Fill(last, -1);
-                try
-                {
-                    await foreach (var message in subscriber.ReceiveAllAsync(stop.Token))
-                    {
-                        using (message)
-                        {
-                            int task = message.Content.Span[0];
-                            int number = BitConverter.ToInt32(message.Content.Span[1..]);
-                            if (number <= last[task])
-                            {
-                                reorders.Enqueue($"subscriber {k}, sender {task}: {number} after {last[task]}");
-                            }
-
-                            last[task] = number;
-                        }
-                    }
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            })).ToList();
+            var checking = subscribers.Select((subscriber, k) => CheckEachSendersOrderAsync(subscriber, $"subscriber {k}", reorders, stop.Token)).ToList();
             var sending = Enumerable.Range(0, 4).Select(task => Task.Run(async () =>
             {
                 var content = new byte[5];
@@ -190,6 +166,144 @@ public class BestEffortToAllTests
             }
         }
     }
+
+    /// <summary>
+    /// A message too large for the log is queued to every pipe, one after another, while other senders queue messages
+    /// and log frames: each pipe still gets each sender's messages in order. The message carries one log mark for all
+    /// its pipes; it used to be marked again for each, so a pipe that had it queued already saw its mark move past
+    /// frames another sender logged after queueing a message behind it, and those frames went out first.
+    /// </summary>
+    [TestCaseSource(nameof(StreamTransports))]
+    public async Task AMessageQueuedToEveryPipeKeepsItsPlaceInEach(string transport)
+    {
+        await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true, Linger = TimeSpan.Zero });
+        var subscribers = Enumerable.Range(0, 4).Select(_ => new Socket(new SocketOptions { NoSend = true })).ToArray();
+        try
+        {
+            string address = await publisher.ListenOnAsync(transport);
+            foreach (var subscriber in subscribers)
+            {
+                await subscriber.DialAsync(address);
+            }
+
+            await Wait.UntilAsync(() => publisher.PipeCount == subscribers.Length, "the publisher's pipes");
+            var reorders = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var stop = new CancellationTokenSource();
+            var checking = subscribers.Select((subscriber, k) => CheckEachSendersOrderAsync(subscriber, $"subscriber {k}", reorders, stop.Token)).ToList();
+
+            // Tasks 0 and 1 send to all, each message larger than a log chunk (queued to every pipe); tasks 2 and 3
+            // alternate a send to one (queued) and a small send to all (logged).
+            var sending = Enumerable.Range(0, 4).Select(task => Task.Run(async () =>
+            {
+                bool large = task < 2;
+                var content = new byte[large ? MultiSocket.Internal.PublishLog.ChunkSize + 1 : 5];
+                content[0] = (byte)task;
+                for (int i = 0; i < (large ? 1_500 : 20_000); i++)
+                {
+                    BitConverter.TryWriteBytes(content.AsSpan(1), i);
+                    await (large || i % 2 == 1 ? publisher.SendAllAsync(content) : publisher.SendAsync(content));
+                    if (i % 64 == 0)
+                    {
+                        await Task.Yield();
+                    }
+                }
+            })).ToList();
+            await Task.WhenAll(sending).WaitAsync(Wait.Timeout);
+            await stop.CancelAsync();
+            await Task.WhenAll(checking);
+            Assert.That(reorders, Is.Empty);
+        }
+        finally
+        {
+            foreach (var subscriber in subscribers)
+            {
+                await subscriber.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>
+    /// The rule behind the test above, step by step: a message queued to several pipes keeps the log mark the first
+    /// pipe that reads the log gave it, however much is logged before the next pipe takes it; a message queued to one
+    /// pipe is marked where the log ends then; and one queued to a byte-stream pipe that does not read the log carries
+    /// no mark (a pooled message may come with another socket's).
+    /// </summary>
+    [Test]
+    public async Task AMessageForSeveralPipesIsMarkedOnceForAll()
+    {
+        await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true });
+        await using var first = new Socket(new SocketOptions { NoSend = true });
+        await using var second = new Socket(new SocketOptions { NoSend = true });
+        string address = await publisher.ListenOnAsync("tcp");
+        await first.DialAsync(address);
+        await second.DialAsync(address);
+        await Wait.UntilAsync(() => publisher.PipeCount == 2, "the publisher's pipes");
+        var unlogged = publisher.PipeList[0];
+        var stale = new MultiSocket.Internal.PublishLog.LogMark(12345, 67);
+        using (var message = Message.Create([9], SendType.ToOne))
+        {
+            message.LogMark = stale;
+            message.AddRef();
+            Assert.That(unlogged.TryEnqueue(message), Is.True);
+            Assert.That(message.LogMark, Is.EqualTo(default(MultiSocket.Internal.PublishLog.LogMark)), "no log read: no mark");
+        }
+
+        await publisher.SendAllAsync(new byte[] { 1 });     // makes the log; both pipes read it from here
+        var log = publisher.PublishLog!;
+        var pipes = publisher.PipeList;
+        Assert.That(pipes.All(p => p.ReadsLog), Is.True);
+
+        using (var shared = Message.Create([2], SendType.ToAll))
+        {
+            shared.AddRefs(2);
+            bool marked = false;
+            var before = log.Mark();
+            Assert.That(pipes[0].TryEnqueue(shared, ref marked), Is.True);
+            Assert.That(marked, Is.True);
+            Assert.That(shared.LogMark, Is.EqualTo(before));
+
+            await publisher.SendAllAsync(new byte[] { 3 });
+            Assert.That(log.Mark(), Is.Not.EqualTo(before), "the log moved on");
+            Assert.That(pipes[1].TryEnqueue(shared, ref marked), Is.True);
+            Assert.That(shared.LogMark, Is.EqualTo(before), "the second pipe keeps the first pipe's mark");
+        }
+
+        using (var single = Message.Create([4], SendType.ToOne))
+        {
+            single.AddRef();
+            Assert.That(pipes[1].TryEnqueue(single), Is.True);
+            Assert.That(single.LogMark, Is.EqualTo(log.Mark()), "one pipe: marked where the log ends");
+        }
+    }
+
+    // Receives until cancelled, recording every message of a sender (first byte) whose number (next four) is not after
+    // that sender's last.
+    private static Task CheckEachSendersOrderAsync(Socket subscriber, string who, System.Collections.Concurrent.ConcurrentQueue<string> reorders, CancellationToken stop) =>
+        Task.Run(async () =>
+        {
+            var last = new int[4];
+            Array.Fill(last, -1);
+            try
+            {
+                await foreach (var message in subscriber.ReceiveAllAsync(stop))
+                {
+                    using (message)
+                    {
+                        int task = message.Content.Span[0];
+                        int number = BitConverter.ToInt32(message.Content.Span[1..]);
+                        if (number <= last[task])
+                        {
+                            reorders.Enqueue($"{who}, sender {task}: {number} after {last[task]}");
+                        }
+
+                        last[task] = number;
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
 
     /// <summary>Disposing a best-effort publisher still sends what it logged before (within its linger).</summary>
     [TestCaseSource(nameof(StreamTransports))]
