@@ -56,6 +56,11 @@ internal sealed partial class Pipe
                     break;
                 }
 
+                // The pipe may have been given the log during this run (the socket's first send to all): a message
+                // queued since then carries a mark, and one behind a frame its sender logged must wait for that frame. Read
+                // after the look at the head, the reader a marked head was marked with is seen (a sender that marked it
+                // saw the reader before queueing it).
+                log ??= queue.LogReader;
                 if (log is not null && !log.HasPassed(head.LogMark))
                 {
                     continue;

@@ -113,6 +113,87 @@ public class StreamPipeTransportTests
     }
 
     /// <summary>
+    /// A best-effort socket makes its publish log at the first send to all and gives it to its pipes then, possibly while a
+    /// pipe's write loop is in the middle of a run of queued messages. A message queued after that, behind a frame its
+    /// sender logged, must still go out after the frame. The loop read the pipe's log reader once per run, so the rest
+    /// of that run took queued messages without looking at their marks. The writer holds the loop inside the run, on
+    /// its first message, while the log is made, a frame logged and a message queued.
+    /// </summary>
+    [Test]
+    public async Task AWriteLoopGivenThePublishLogMidRunSendsLaterMessagesAfterTheFramesLoggedBeforeThem()
+    {
+        await using var subscriber = new Socket(new SocketOptions { NoSend = true });
+        await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true });
+        HoldingWriter? writer = null;
+        string address = StreamTransport.NewAddress(output: w => writer = new HoldingWriter(w));
+        await subscriber.ListenAsync(address);
+        await publisher.DialAsync(address);
+        await Wait.UntilAsync(() => publisher.PipeCount == 1 && subscriber.PipeCount == 1, "both ends connected");
+
+        writer!.HoldNext();
+        await publisher.SendAsync(Encoding.UTF8.GetBytes("queued first"));
+        await writer.Held.Task.WaitAsync(Bound);                            // the loop is encoding "queued first"
+        await publisher.SendAllAsync(Encoding.UTF8.GetBytes("logged"));     // makes the log, gives it to the pipe
+        Assert.That(publisher.PipeList.Single().ReadsLog, Is.True);
+        await publisher.SendAsync(Encoding.UTF8.GetBytes("queued after"));  // marked behind "logged"
+        writer.Release();
+
+        var received = new List<string>();
+        for (int i = 0; i < 3; i++)
+        {
+            using var message = await subscriber.ReceiveAsync().AsTask().WaitAsync(Bound);
+            received.Add(message.ContentAsString());
+        }
+
+        Assert.That(received, Is.EqualTo(new[] { "queued first", "logged", "queued after" }));
+    }
+
+    /// <summary>A writer that, once asked, holds the next caller of <see cref="GetSpan"/> until released.</summary>
+    private sealed class HoldingWriter(PipeWriter inner) : PipeWriter
+    {
+        private readonly ManualResetEventSlim _released = new(true);
+        private volatile bool _holdNext;
+
+        public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void HoldNext()
+        {
+            _released.Reset();
+            _holdNext = true;
+        }
+
+        public void Release() => _released.Set();
+
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override void Advance(int bytes) => inner.Advance(bytes);
+
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+
+        public override Span<byte> GetSpan(int sizeHint = 0)
+        {
+            if (_holdNext)
+            {
+                _holdNext = false;
+                Held.TrySetResult();
+                _released.Wait(Bound);
+            }
+
+            return inner.GetSpan(sizeHint);
+        }
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => inner.FlushAsync(cancellationToken);
+
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+    }
+
+    /// <summary>
     /// A writer that refuses <see cref="CancelPendingFlush"/> once completed (as StreamPipeWriter does) and whose
     /// <see cref="CompleteAsync"/> waits for the test.
     /// </summary>
