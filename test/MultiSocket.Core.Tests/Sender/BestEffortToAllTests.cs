@@ -121,51 +121,12 @@ public class BestEffortToAllTests
     /// message's mark, a message taken without its mark checked, a hidden head).
     /// </summary>
     [TestCaseSource(nameof(StreamTransports))]
-    public async Task ConcurrentSendsToAllAndToOneKeepEachSendersOrder(string transport)
-    {
-        await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true, Linger = TimeSpan.Zero });
-        var subscribers = new[] { new Socket(new SocketOptions { NoSend = true }), new Socket(new SocketOptions { NoSend = true }) };
-        try
-        {
-            string address = await publisher.ListenOnAsync(transport);
-            foreach (var subscriber in subscribers)
-            {
-                await subscriber.DialAsync(address);
-            }
-
-            await Wait.UntilAsync(() => publisher.PipeCount == 2, "the publisher's pipes");
-            var reorders = new System.Collections.Concurrent.ConcurrentQueue<string>();
-            using var stop = new CancellationTokenSource();
-            var checking = subscribers.Select((subscriber, k) => CheckEachSendersOrderAsync(subscriber, $"subscriber {k}", reorders, stop.Token)).ToList();
-            var sending = Enumerable.Range(0, 4).Select(task => Task.Run(async () =>
-            {
-                var content = new byte[5];
-                content[0] = (byte)task;
-                for (int i = 0; i < 20_000; i++)
-                {
-                    BitConverter.TryWriteBytes(content.AsSpan(1), i);
-                    await (i % 3 == 0 ? publisher.SendAsync(content) : publisher.SendAllAsync(content));
-                    if (i % 256 == 0)
-                    {
-                        await Task.Yield();
-                    }
-                }
-            })).ToList();
-            await Task.WhenAll(sending).WaitAsync(Wait.Timeout);
-
-            // The order of what arrived so far is what is checked; what is still in flight is not needed.
-            await stop.CancelAsync();
-            await Task.WhenAll(checking);
-            Assert.That(reorders, Is.Empty);
-        }
-        finally
-        {
-            foreach (var subscriber in subscribers)
-            {
-                await subscriber.DisposeAsync();
-            }
-        }
-    }
+    public Task ConcurrentSendsToAllAndToOneKeepEachSendersOrder(string transport) =>
+        AssertEachSendersOrderAsync(
+            transport,
+            subscriberCount: 2,
+            sender: task => (Count: 20_000, Size: 5, ToAll: i => i % 3 != 0),
+            yieldEvery: 256);
 
     /// <summary>
     /// A message too large for the log is queued to every pipe, one after another, while other senders queue messages
@@ -174,10 +135,27 @@ public class BestEffortToAllTests
     /// frames another sender logged after queueing a message behind it, and those frames went out first.
     /// </summary>
     [TestCaseSource(nameof(StreamTransports))]
-    public async Task AMessageQueuedToEveryPipeKeepsItsPlaceInEach(string transport)
+    public Task AMessageQueuedToEveryPipeKeepsItsPlaceInEach(string transport) =>
+        AssertEachSendersOrderAsync(
+            transport,
+            subscriberCount: 4,
+            // Tasks 0 and 1 send to all, each message larger than a log chunk (queued to every pipe); tasks 2 and 3
+            // alternate a send to one (queued) and a small send to all (logged).
+            sender: task => task < 2
+                ? (Count: 1_500, Size: MultiSocket.Internal.PublishLog.ChunkSize + 1, ToAll: _ => true)
+                : (Count: 20_000, Size: 5, ToAll: i => i % 2 == 1),
+            yieldEvery: 64);
+
+    /// <summary>
+    /// Four tasks send at once, each its own numbered messages (the task's number, then the message's), to all or to one
+    /// as <paramref name="sender"/> says, while the subscribers record any message of a task that is not after that
+    /// task's last. The order of what arrived is checked; what is still in flight at the end is not needed.
+    /// </summary>
+    private static async Task AssertEachSendersOrderAsync(
+        string transport, int subscriberCount, Func<int, (int Count, int Size, Func<int, bool> ToAll)> sender, int yieldEvery)
     {
         await using var publisher = new Socket(new SocketOptions { NoReceive = true, BestEffort = true, Linger = TimeSpan.Zero });
-        var subscribers = Enumerable.Range(0, 4).Select(_ => new Socket(new SocketOptions { NoSend = true })).ToArray();
+        var subscribers = Enumerable.Range(0, subscriberCount).Select(_ => new Socket(new SocketOptions { NoSend = true })).ToArray();
         try
         {
             string address = await publisher.ListenOnAsync(transport);
@@ -190,19 +168,16 @@ public class BestEffortToAllTests
             var reorders = new System.Collections.Concurrent.ConcurrentQueue<string>();
             using var stop = new CancellationTokenSource();
             var checking = subscribers.Select((subscriber, k) => CheckEachSendersOrderAsync(subscriber, $"subscriber {k}", reorders, stop.Token)).ToList();
-
-            // Tasks 0 and 1 send to all, each message larger than a log chunk (queued to every pipe); tasks 2 and 3
-            // alternate a send to one (queued) and a small send to all (logged).
             var sending = Enumerable.Range(0, 4).Select(task => Task.Run(async () =>
             {
-                bool large = task < 2;
-                var content = new byte[large ? MultiSocket.Internal.PublishLog.ChunkSize + 1 : 5];
+                var (count, size, toAll) = sender(task);
+                var content = new byte[size];
                 content[0] = (byte)task;
-                for (int i = 0; i < (large ? 1_500 : 20_000); i++)
+                for (int i = 0; i < count; i++)
                 {
                     BitConverter.TryWriteBytes(content.AsSpan(1), i);
-                    await (large || i % 2 == 1 ? publisher.SendAllAsync(content) : publisher.SendAsync(content));
-                    if (i % 64 == 0)
+                    await (toAll(i) ? publisher.SendAllAsync(content) : publisher.SendAsync(content));
+                    if (i % yieldEvery == 0)
                     {
                         await Task.Yield();
                     }
